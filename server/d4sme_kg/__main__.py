@@ -1,0 +1,3 @@
+from d4sme_kg.cli import main
+
+main()

@@ -1,0 +1,59 @@
+"""The project's one error vocabulary.
+
+Every expected failure is a :class:`KGError`; the CLI prints it as one line and exits
+with ``exit_code``, the web layer maps ``http_status`` to an RFC 9457 problem.
+"""
+
+from __future__ import annotations
+
+
+class KGError(Exception):
+    """An expected failure with a message a person can act on."""
+
+    exit_code = 2
+    http_status = 400
+    title = "Bad request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ProjectError(KGError):
+    """The project folder is missing or lacks a required part."""
+
+    title = "Project not found"
+
+
+class LoadError(KGError):
+    """An RDF file could not be read or parsed; the message names file and line."""
+
+    title = "Unreadable RDF"
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.line = line
+
+
+class FormatError(KGError):
+    """An unknown or unsupported format name or media type."""
+
+    title = "Unknown format"
+    http_status = 406
+
+
+class QueryError(KGError):
+    """A SPARQL query or update that cannot be parsed or is not allowed."""
+
+    title = "Malformed query"
+
+
+class ShapesError(KGError):
+    """The SHACL shapes themselves are broken."""
+
+    title = "Broken shapes"

@@ -1,0 +1,296 @@
+"""The service the web layer and the CLI share: settings, the store, and the rules.
+
+Everything a request may do goes through :class:`KnowledgeGraphService`: the safety
+rules (no SERVICE outside the allowlist, no LOAD, FROM only over graphs in the store,
+limits) and the validated write path (every write is checked with SHACL against the
+whole resulting graph before it is committed).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from d4sme_kg.errors import KGError, QueryError
+from d4sme_kg.loading import KnowledgeGraph, load_project
+from d4sme_kg.namespaces import prefixes
+from d4sme_kg.project import CONTENT_PARTS, Project
+from d4sme_kg.sparql import Analysis, analyse
+from d4sme_kg.store import Backend, QueryAnswer, QueryRequest, StoreUnavailable
+from d4sme_kg.validation import ValidationReport, validate_graph
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "D4SME_KG_UPDATE_TOKEN"
+TOKEN_FILE_ENV = "D4SME_KG_UPDATE_TOKEN_FILE"
+
+
+class Forbidden(KGError):
+    title = "Forbidden"
+    http_status = 403
+
+
+class TooLarge(KGError):
+    title = "Request too large"
+    http_status = 413
+
+
+class WriteRejected(KGError):
+    """A write that would break the shapes; carries the SHACL report."""
+
+    title = "Write rejected by the SHACL shapes"
+    http_status = 422
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__("the write would make the data break its SHACL shapes; nothing was changed")
+        self.report = report
+
+
+class DataDoesNotConform(KGError):
+    title = "Data does not conform"
+    exit_code = 1
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__("the data does not conform to its SHACL shapes (start with "
+                         "--no-validate to serve it anyway):\n" + report.text())
+        self.report = report
+
+
+@dataclass
+class Settings:
+    """What an operator can set (CLI options, D4SME_KG_* environment, create_app config)."""
+
+    root: str | None = None
+    base_iri: str | None = None
+    store: str = "memory"
+    data_files: list[str] = field(default_factory=list)
+    workers: int = 2
+    timeout: float = 10.0
+    federate: list[str] = field(default_factory=list)
+    validate: bool = True
+    update_token: str | None = None
+    max_query_length: int = 100_000
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_rows: int = 100_000
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> Settings:
+        names = {f.upper(): f for f in cls.__dataclass_fields__}
+        values = {names[k]: v for k, v in config.items() if k in names}
+        settings = cls(**values)
+        if settings.update_token is None:
+            settings.update_token = read_token()
+        return settings
+
+
+def read_token() -> str | None:
+    """The update token from the environment or from a token file (first line)."""
+    token = os.environ.get(TOKEN_ENV)
+    file_name = os.environ.get(TOKEN_FILE_ENV)
+    if not token and file_name:
+        try:
+            token = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise KGError(f"{file_name}: cannot read the update token: {error.strerror}") from None
+    return token or None
+
+
+class KnowledgeGraphService:
+    """A store plus the rules for reading and writing it."""
+
+    def __init__(self, settings: Settings, project: Project, backend: Backend,
+                 shapes: Graph | None, started: float) -> None:
+        self.settings = settings
+        self.project = project
+        self.backend = backend
+        self.shapes = shapes
+        self.prefixes = {p: str(ns) for p, ns in prefixes(project.base).items()}
+        self.start_seconds = time.monotonic() - started
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def check_query(self, text: str, default_graphs: list[str], named_graphs: list[str],
+                    allow_update: bool = False) -> Analysis:
+        """Apply the safety rules; return what the request is."""
+        if len(text) > self.settings.max_query_length:
+            raise TooLarge(f"the query has {len(text)} characters; the limit is "
+                           f"{self.settings.max_query_length}")
+        if not text.strip():
+            raise QueryError("the query is empty")
+        analysis = analyse(text)
+        if analysis.is_update and not allow_update:
+            raise QueryError("this is a SPARQL Update; send it to /update, not /sparql")
+        if analysis.service_variables:
+            raise Forbidden("SERVICE with a variable endpoint is not allowed")
+        for endpoint in analysis.services:
+            if endpoint not in self.settings.federate:
+                allowed = ", ".join(self.settings.federate) or "none"
+                raise Forbidden(f"SERVICE <{endpoint}> is not on this server's allowlist "
+                                f"(allowed: {allowed})")
+        if "LOAD" in analysis.operations:
+            raise Forbidden("LOAD is not allowed: this service never fetches remote data")
+        known = set(self.backend.graphs())
+        for graph in [*analysis.from_graphs, *analysis.from_named_graphs, *default_graphs,
+                      *named_graphs]:
+            if graph not in known:
+                raise QueryError(f"graph <{graph}> is not in the store; FROM and the graph "
+                                 f"parameters only select graphs it holds")
+        return analysis
+
+    def query(self, text: str, *, result_format: str = "json", graph_format: str = "turtle",
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+              timeout: float | None = None, bindings: dict[str, tuple[Any, ...]] | None = None,
+              ) -> QueryAnswer:
+        """Run a read query under the rules and limits; answer serialised."""
+        self.check_query(text, default_graphs or [], named_graphs or [])
+        limit = self.settings.timeout
+        chosen = limit if timeout is None else max(0.001, min(timeout, limit))
+        request = QueryRequest(text, result_format, graph_format, default_graphs or [],
+                               named_graphs or [], chosen, self.settings.max_rows,
+                               self.prefixes, bindings or {})
+        return self.backend.query(request)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def authorised(self, header: str | None) -> bool:
+        """True when writes are on and ``header`` carries the bearer token (constant time)."""
+        token = self.settings.update_token
+        if not token or not header or not header.startswith("Bearer "):
+            return False
+        return hmac.compare_digest(header[len("Bearer ") :].strip().encode(), token.encode())
+
+    @property
+    def writes_enabled(self) -> bool:
+        return bool(self.settings.update_token) and self.backend.writable
+
+    def update(self, text: str) -> dict[str, int]:
+        """Run a SPARQL Update on a copy, validate the result, then commit the change."""
+        self.check_query(text, [], [], allow_update=True)
+        return self._write(lambda scratch: scratch.update(text))
+
+    def replace_graph(self, graph: str | None, data: bytes, fmt: ox.RdfFormat,
+                      merge: bool) -> dict[str, int]:
+        """Graph Store Protocol PUT (replace) or POST (merge) of one graph."""
+        target: Any = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        try:
+            triples = [q.triple for q in ox.parse(data, format=fmt)]
+        except SyntaxError as error:
+            raise QueryError(f"the RDF payload does not parse: {error}") from None
+
+        def change(scratch: ox.Store) -> None:
+            if not merge:
+                scratch.remove_graph(target) if graph else scratch.clear_graph(target)
+            scratch.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+
+        return self._write(change)
+
+    def delete_graph(self, graph: str | None) -> dict[str, int]:
+        if graph and graph not in self.backend.graphs():
+            raise KGError(f"graph <{graph}> is not in the store")
+        target: Any = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        return self._write(lambda scratch: scratch.remove_graph(target) if graph
+                           else scratch.clear_graph(target))
+
+    def _write(self, change: Any) -> dict[str, int]:
+        lock = getattr(self.backend, "write_lock", None)
+        if not self.backend.writable or lock is None:
+            raise Forbidden("this store does not accept writes")
+        with lock:
+            before = set(ox.parse(self.backend.dump(), format=ox.RdfFormat.N_QUADS))
+            scratch = ox.Store()
+            scratch.extend(before)
+            try:
+                change(scratch)
+            except SyntaxError as error:
+                raise QueryError(str(error)) from None
+            except (OSError, ValueError) as error:
+                raise QueryError(f"the update failed: {error}") from None
+            after = set(scratch.quads_for_pattern(None, None, None, None))
+            if self.shapes is not None:
+                report = validate_graph(to_rdflib(after), self.shapes)
+                if not report.conforms:
+                    raise WriteRejected(report)
+            added, removed = after - before, before - after
+        self.backend.apply(
+            ox.serialize(added, format=ox.RdfFormat.N_QUADS) or b"",
+            ox.serialize(removed, format=ox.RdfFormat.N_QUADS) or b"",
+        )
+        return {"added": len(added), "removed": len(removed)}
+
+
+def to_rdflib(quads: set[Any]) -> Graph:
+    """The union of every graph of ``quads`` as one rdflib Graph (for validation)."""
+    graph = Graph()
+    triples = [q.triple for q in quads]
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
+    return graph
+
+
+def open_service(settings: Settings) -> KnowledgeGraphService:
+    """Load, validate and open the store: the start-up of the service."""
+    from d4sme_kg.store.local import (
+        LocalBackend,
+        create_disk_store,
+        disk_store_is_loaded,
+        load_files,
+        memory_store,
+    )
+
+    started = time.monotonic()
+    project = Project.from_root(settings.root, settings.base_iri)
+    writable = bool(settings.update_token)
+    if settings.store.startswith(("sparql+http://", "sparql+https://")):
+        from d4sme_kg.store.remote import RemoteBackend
+
+        remote = RemoteBackend(settings.store[len("sparql+") :], timeout=settings.timeout)
+        return KnowledgeGraphService(settings, project, remote, None, started)
+
+    shapes = load_project(project, ["shapes"]).parts["shapes"]
+    disk = None if settings.store == "memory" else Path(settings.store).expanduser()
+    if disk is not None and disk_store_is_loaded(disk):
+        backend = LocalBackend(None, disk, settings.workers, writable)
+        log.info("reopened %s (%d triples)", disk, backend.size())
+        return KnowledgeGraphService(settings, project, backend, shapes, started)
+
+    if settings.data_files:
+        files = [Path(f) for f in settings.data_files]
+        store = ox.Store()
+        load_files(store, files)
+        if settings.validate:
+            _require_conformance(to_rdflib(set(store.quads_for_pattern(None, None, None, None)))
+                                 + load_project(project, ["ontology"]).parts["ontology"], shapes)
+    else:
+        kg = load_project(project)
+        if settings.validate:
+            _require_conformance(kg.union(), shapes)
+        store = memory_store(_part_payloads(kg))
+    if disk is not None:
+        create_disk_store(disk, store)
+        del store
+        backend = LocalBackend(None, disk, settings.workers, writable)
+    else:
+        backend = LocalBackend(store, None, settings.workers, writable)
+    return KnowledgeGraphService(settings, project, backend, shapes, started)
+
+
+def _require_conformance(data: Graph, shapes: Graph) -> None:
+    report = validate_graph(data, shapes)
+    if not report.conforms:
+        raise DataDoesNotConform(report)
+
+
+def _part_payloads(kg: KnowledgeGraph) -> list[tuple[bytes, str | None]]:
+    return [(kg.parts[part].serialize(format="nt", encoding="utf-8"), kg.project.graph_iri(part))
+            for part in CONTENT_PARTS]
+
+
+__all__ = ["KnowledgeGraphService", "Settings", "StoreUnavailable", "open_service"]

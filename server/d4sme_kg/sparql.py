@@ -1,0 +1,106 @@
+"""A light reading of a SPARQL request: its form and what it reaches for, before evaluation.
+
+The engine (pyoxigraph) parses for real and reports syntax errors; this module only
+finds what the safety rules and content negotiation need, quickly: the query form,
+``SERVICE`` targets, ``FROM``/``FROM NAMED`` graphs and the update operations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_OPERATIONS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY",
+                     "WITH")
+
+_TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:(?:[\w\-:%.\\\u00c0-\uffff]*[\w\-:%\\\u00c0-\uffff])?)
+  | (?P<word>[A-Za-z_][\w\-]*)
+  | (?P<space>\s+)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass
+class Analysis:
+    """What a SPARQL query or update reaches for."""
+
+    form: str | None = None  # SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE
+    operations: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    service_variables: list[str] = field(default_factory=list)
+    from_graphs: list[str] = field(default_factory=list)
+    from_named_graphs: list[str] = field(default_factory=list)
+
+    @property
+    def is_update(self) -> bool:
+        return self.form == "UPDATE"
+
+
+def analyse(text: str) -> Analysis:
+    """Read ``text`` once; never raises (the engine reports syntax errors later)."""
+    result = Analysis()
+    prefixes: dict[str, str] = {}
+    base = ""
+    tokens = [(kind, value) for kind, value in _tokens(text) if kind not in ("space", "comment")]
+    index = 0
+    while index < len(tokens):
+        kind, value = tokens[index]
+        upper = value.upper() if kind == "word" else ""
+        if upper == "PREFIX" and index + 2 < len(tokens) and tokens[index + 2][0] == "iri":
+            prefixes[tokens[index + 1][1].rstrip(":")] = urljoin(base, tokens[index + 2][1][1:-1])
+            index += 3
+            continue
+        if upper == "BASE" and index + 1 < len(tokens) and tokens[index + 1][0] == "iri":
+            base = urljoin(base, tokens[index + 1][1][1:-1])
+            index += 2
+            continue
+        if upper in QUERY_FORMS and result.form is None:
+            result.form = upper
+        elif upper in UPDATE_OPERATIONS:
+            if result.form is None:
+                result.form = "UPDATE"
+            if result.form == "UPDATE":
+                result.operations.append(upper)
+        elif upper == "SERVICE":
+            target_index = index + 1
+            if target_index < len(tokens) and tokens[target_index][1].upper() == "SILENT":
+                target_index += 1
+            if target_index < len(tokens):
+                target_kind, target = tokens[target_index]
+                if target_kind == "var":
+                    result.service_variables.append(target)
+                else:
+                    result.services.append(_resolve(target_kind, target, prefixes, base))
+        elif upper == "FROM" and index + 1 < len(tokens):
+            named = tokens[index + 1][1].upper() == "NAMED"
+            target_kind, target = tokens[index + (2 if named else 1)] if (
+                index + (2 if named else 1) < len(tokens)) else ("other", "")
+            iri = _resolve(target_kind, target, prefixes, base)
+            (result.from_named_graphs if named else result.from_graphs).append(iri)
+        index += 1
+    return result
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    return [(match.lastgroup or "other", match.group()) for match in _TOKEN.finditer(text)]
+
+
+def _resolve(kind: str, token: str, prefixes: dict[str, str], base: str) -> str:
+    if kind == "iri":
+        return urljoin(base, token[1:-1])
+    if kind == "pname":
+        prefix, _, local = token.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return token

@@ -1,0 +1,76 @@
+"""The store interface the web layer and the CLI query through, and its backends.
+
+- ``memory`` (default): the project loaded into an in-memory pyoxigraph store;
+- a folder path: a persistent on-disk pyoxigraph store (loaded once, reopened fast);
+- ``sparql+http(s)://…``: any SPARQL 1.1 server, through SPARQLWrapper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from d4sme_kg.errors import KGError
+
+
+@dataclass
+class QueryRequest:
+    """One query as the engine needs it: text, dataset, formats and limits."""
+
+    text: str
+    result_format: str = "json"
+    graph_format: str = "turtle"
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    timeout: float = 10.0
+    max_rows: int = 100_000
+    prefixes: dict[str, str] = field(default_factory=dict)
+    bindings: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    def message(self) -> dict[str, Any]:
+        return {
+            "op": "query",
+            "text": self.text,
+            "result_format": self.result_format,
+            "graph_format": self.graph_format,
+            "default_graphs": self.default_graphs,
+            "named_graphs": self.named_graphs,
+            "max_rows": self.max_rows,
+            "prefixes": self.prefixes,
+            "bindings": self.bindings,
+        }
+
+
+@dataclass
+class QueryAnswer:
+    """A serialised answer: ``kind`` is boolean, solutions or graph."""
+
+    kind: str
+    body: bytes
+    rows: int = 0
+
+
+class StoreUnavailable(KGError):
+    """The store cannot be opened or reached."""
+
+    title = "Store unavailable"
+    http_status = 503
+
+
+class Backend(Protocol):
+    """What the service needs of a store."""
+
+    description: str
+    writable: bool
+
+    def query(self, request: QueryRequest) -> QueryAnswer: ...
+
+    def graphs(self) -> list[str]: ...
+
+    def size(self) -> int: ...
+
+    def dump(self) -> bytes: ...
+
+    def apply(self, add: bytes, remove: bytes) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,140 @@
+"""pyoxigraph backends, in memory or on disk, answering through evaluator processes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from d4sme_kg.formats import format_for_path
+from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
+from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.pool import EvaluatorPool
+
+_OX_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".n3": ox.RdfFormat.N3,
+}
+_MARKER = "d4sme-kg-store"
+
+
+class LocalBackend:
+    """A pyoxigraph store; queries run in evaluator processes (see store.pool)."""
+
+    def __init__(self, store: ox.Store | None, path: Path | None, workers: int,
+                 writable: bool) -> None:
+        self.writable = writable
+        self._path = path
+        self._store = store  # kept in memory mode: replacements are forked from it
+        self._write_lock = threading.Lock()
+        if store is not None:
+            self.description = "in-memory pyoxigraph store"
+            size = workers
+            factory = _shared(store)
+        else:
+            assert path is not None
+            self.description = f"on-disk pyoxigraph store at {path}"
+            # RocksDB allows one writer and no reader beside it: writes need one owner.
+            size = 1 if writable else workers
+            factory = _open_writable(path) if writable else _open_read_only(path)
+        self._pool = EvaluatorPool(factory, size)
+        info = self._pool.run({"op": "graphs"}, timeout=60)
+        self._graphs: list[str] = info["graphs"]
+        self._size: int = info["size"]
+
+    def query(self, request: QueryRequest) -> QueryAnswer:
+        reply = self._pool.run(request.message(), request.timeout)
+        return QueryAnswer(reply["kind"], reply["body"], reply.get("rows", 0))
+
+    def graphs(self) -> list[str]:
+        return list(self._graphs)
+
+    def size(self) -> int:
+        return self._size
+
+    def dump(self) -> bytes:
+        if self._store is not None:
+            with self._write_lock:
+                return self._store.dump(format=ox.RdfFormat.N_QUADS)
+        body: bytes = self._pool.run({"op": "dump"}, timeout=600)["body"]
+        return body
+
+    def apply(self, add: bytes, remove: bytes) -> None:
+        """Commit an already validated change everywhere the data lives."""
+        with self._write_lock:
+            change = {"op": "apply", "add": add, "remove": remove}
+            if self._store is not None:
+                evaluate(self._store, change)
+            self._pool.broadcast(change)
+            info = self._pool.run({"op": "graphs"}, timeout=60)
+            self._graphs, self._size = info["graphs"], info["size"]
+
+    @property
+    def write_lock(self) -> threading.Lock:
+        return self._write_lock
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def memory_store(quads: Iterable[tuple[bytes, str | None]]) -> ox.Store:
+    """An in-memory store from (N-Triples bytes, graph IRI or None) pairs."""
+    store = ox.Store()
+    for data, graph in quads:
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+    return store
+
+
+def load_files(store: ox.Store, files: Iterable[Path]) -> None:
+    """Load RDF files of any format pyoxigraph reads; quads keep their graphs."""
+    for path in files:
+        fmt = _OX_FORMATS.get(path.suffix.lower())
+        if fmt is None and format_for_path(path) is None:
+            raise StoreUnavailable(f"{path}: unknown RDF file type {path.suffix!r}")
+        try:
+            store.bulk_load(path=str(path), format=fmt)
+        except (SyntaxError, OSError, ValueError) as error:
+            raise StoreUnavailable(f"{path}: {error}") from None
+
+
+def disk_store_is_loaded(path: Path) -> bool:
+    """True when ``path`` holds a store we created and finished loading earlier."""
+    return (path / _MARKER).is_file()
+
+
+def create_disk_store(path: Path, fill: ox.Store) -> None:
+    """Create the on-disk store at ``path`` with the content of ``fill``; mark it complete."""
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        disk = ox.Store(str(path))
+        disk.bulk_extend(fill.quads_for_pattern(None, None, None, None))
+        disk.flush()
+        del disk
+    except OSError as error:
+        raise StoreUnavailable(f"{path}: cannot create the store: {error}") from None
+    (path / _MARKER).write_text("loaded\n", encoding="utf-8")
+
+
+def _shared(store: ox.Store):  # type: ignore[no-untyped-def]
+    return lambda: store
+
+
+def _open_writable(path: Path):  # type: ignore[no-untyped-def]
+    return lambda: ox.Store(str(path))
+
+
+def _open_read_only(path: Path):  # type: ignore[no-untyped-def]
+    return lambda: ox.Store.read_only(str(path))
+
+
+__all__ = ["EngineError", "LocalBackend", "create_disk_store", "disk_store_is_loaded",
+           "load_files", "memory_store"]

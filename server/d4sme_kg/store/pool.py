@@ -1,0 +1,145 @@
+"""Evaluator processes: queries run outside the web process so that they can be stopped.
+
+pyoxigraph evaluates a query in native code that neither signals nor threads can
+interrupt. Each evaluator is a forked child that owns (or shares copy-on-write) the
+store; a request that runs past its time limit is answered with an error while the
+child is killed and replaced, and the other evaluators keep answering meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from d4sme_kg.store.engine import EngineError, evaluate
+
+log = logging.getLogger(__name__)
+
+#: Builds the store inside the child; the memory backend's factory returns the parent's
+#: store, shared copy-on-write by fork, the on-disk one opens the folder.
+StoreFactory = Callable[[], Any]
+
+
+class QueryTimeout(Exception):
+    """The request ran past its limit; its evaluator was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the query ran past the {seconds:g} s limit and was stopped")
+        self.seconds = seconds
+
+
+class PoolBusy(Exception):
+    """Every evaluator stayed busy for the whole time limit."""
+
+
+class _Evaluator:
+    def __init__(self, context: Any, factory: StoreFactory) -> None:
+        self.connection, child = context.Pipe()
+        self.process: BaseProcess = context.Process(target=_serve, args=(child, factory),
+                                                    daemon=True)
+        self.process.start()
+        child.close()
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+class EvaluatorPool:
+    """A fixed number of evaluator processes handing out one request at a time each."""
+
+    def __init__(self, factory: StoreFactory, size: int) -> None:
+        self._context = multiprocessing.get_context("fork")
+        self._factory = factory
+        self._idle: queue.Queue[_Evaluator] = queue.Queue()
+        self._all: list[_Evaluator] = []
+        self._lock = threading.Lock()
+        self.size = max(1, size)
+        for _ in range(self.size):
+            self._add()
+
+    def _add(self) -> None:
+        evaluator = _Evaluator(self._context, self._factory)
+        with self._lock:
+            self._all.append(evaluator)
+        self._idle.put(evaluator)
+
+    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send ``request`` to an idle evaluator; raise QueryTimeout past ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        try:
+            evaluator = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise PoolBusy("every evaluator is busy; try again shortly") from None
+        try:
+            evaluator.connection.send(request)
+            remaining = max(0.0, deadline - time.monotonic())
+            if not evaluator.connection.poll(remaining):
+                self._replace(evaluator)
+                evaluator = None  # type: ignore[assignment]
+                raise QueryTimeout(timeout)
+            reply: dict[str, Any] = evaluator.connection.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            if evaluator is not None:
+                self._replace(evaluator)
+                evaluator = None  # type: ignore[assignment]
+            raise EngineError("internal", "the evaluator stopped unexpectedly") from None
+        finally:
+            if evaluator is not None:
+                self._idle.put(evaluator)
+        if "error" in reply:
+            raise EngineError(reply["error"], reply["message"])
+        return reply
+
+    def broadcast(self, request: dict[str, Any]) -> None:
+        """Send ``request`` to every evaluator, waiting until each is idle (for writes)."""
+        taken = [self._idle.get() for _ in range(self.size)]
+        try:
+            for evaluator in taken:
+                evaluator.connection.send(request)
+            for evaluator in taken:
+                reply = evaluator.connection.recv()
+                if "error" in reply:
+                    raise EngineError(reply["error"], reply["message"])
+        finally:
+            for evaluator in taken:
+                self._idle.put(evaluator)
+
+    def _replace(self, evaluator: _Evaluator) -> None:
+        log.warning("stopping evaluator pid %s", evaluator.process.pid)
+        evaluator.stop()
+        with self._lock:
+            self._all.remove(evaluator)
+        self._add()
+
+    def close(self) -> None:
+        with self._lock:
+            evaluators = list(self._all)
+            self._all.clear()
+        for evaluator in evaluators:
+            evaluator.stop()
+
+
+def _serve(connection: Connection, factory: StoreFactory) -> None:
+    store = factory()
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = evaluate(store, request)
+        except EngineError as error:
+            reply = {"error": error.kind, "message": error.message}
+        except Exception as error:  # never let one request kill the evaluator silently
+            reply = {"error": "internal", "message": f"{type(error).__name__}: {error}"}
+        connection.send(reply)

@@ -1,0 +1,42 @@
+"""The one content-negotiation function: explicit format first, then Accept (q-values)."""
+
+from __future__ import annotations
+
+from flask import Request
+
+from d4sme_kg.errors import FormatError
+from d4sme_kg.formats import Format
+
+HTML = Format("html", "text/html", ".html", "html", also=("application/xhtml+xml",))
+
+
+def choose(request: Request, offered: tuple[Format, ...], explicit: str | None = None) -> Format:
+    """Pick the response format among ``offered``; the first is the default.
+
+    ``explicit`` (a ``format`` parameter or a URL suffix) wins over the Accept header;
+    when nothing offered is acceptable, FormatError (406) names what is offered.
+    """
+    if explicit:
+        key = explicit.strip().lower()
+        for fmt in offered:
+            if key in (fmt.name, *fmt.media_types, fmt.suffix, fmt.suffix.lstrip("."),
+                       *fmt.aliases):
+                return fmt
+        raise FormatError(f"format {explicit!r} is not offered here; use one of: "
+                          f"{', '.join(f.name for f in offered)}")
+    accept = request.accept_mimetypes
+    if not accept or accept.best == "*/*" and len(accept) == 1:
+        return offered[0]
+    candidates = [media for fmt in offered for media in fmt.media_types]
+    best = accept.best_match(candidates)
+    if best is None:
+        raise FormatError("none of the accepted media types can be produced; offered: "
+                          + ", ".join(fmt.media_type for fmt in offered))
+    return next(fmt for fmt in offered if best in fmt.media_types)
+
+
+def prefers_html(request: Request) -> bool:
+    """True for a browser: it asks for HTML explicitly above the other types."""
+    accept = request.accept_mimetypes
+    return bool(accept) and accept.best_match(["text/html", "application/json"]) == "text/html" \
+        and accept["text/html"] > accept["application/json"]

@@ -1,0 +1,101 @@
+"""The SPARQL 1.1 Protocol at /sparql: GET, POST form and POST application/sparql-query."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+from werkzeug.exceptions import UnsupportedMediaType
+
+from d4sme_kg.errors import QueryError
+from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
+from d4sme_kg.sparql import analyse
+from d4sme_kg.web.negotiation import choose, prefers_html
+from d4sme_kg.web.service_description import service_description
+
+bp = Blueprint("sparql", __name__)
+
+# CONSTRUCT/DESCRIBE answers: the graph formats pyoxigraph writes for a single graph.
+CONSTRUCT_FORMATS = tuple(f for f in GRAPH_FORMATS if f.name != "nquads")
+
+
+def service():  # type: ignore[no-untyped-def]
+    return current_app.extensions["d4sme_kg"]
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    text, default_graphs, named_graphs = _read_request()
+    if text is None:
+        if request.method == "GET" and prefers_html(request) and not request.args.get("format"):
+            return redirect(url_for("pages.query_page"))
+        return service_description(service(), request)
+    analysis = service().check_query(text, default_graphs, named_graphs)
+    if analysis.form in ("CONSTRUCT", "DESCRIBE"):
+        fmt = choose(request, CONSTRUCT_FORMATS, request.values.get("format"))
+        answer = service().query(text, graph_format=fmt.name, default_graphs=default_graphs,
+                                 named_graphs=named_graphs, timeout=_timeout())
+    else:
+        fmt = choose(request, RESULT_FORMATS, request.values.get("format"))
+        answer = service().query(text, result_format=fmt.name, default_graphs=default_graphs,
+                                 named_graphs=named_graphs, timeout=_timeout())
+    response = Response(answer.body, mimetype=fmt.media_type)
+    if fmt.media_type.startswith("text/"):
+        response.charset = "utf-8"
+    response.vary.add("Accept")
+    return response
+
+
+def _read_request() -> tuple[str | None, list[str], list[str]]:
+    """The query text and dataset of a protocol request, from the URL or the body."""
+    if request.method == "GET":
+        queries = request.args.getlist("query")
+        params = request.args
+    else:
+        media = request.mimetype
+        if media == "application/x-www-form-urlencoded":
+            queries = request.form.getlist("query")
+            params = request.form
+            if "update" in request.form:
+                raise QueryError("this is a SPARQL Update; send it to /update, not /sparql")
+        elif media == "application/sparql-query":
+            queries = [request.get_data(as_text=True)]
+            params = request.args
+        else:
+            raise UnsupportedMediaType(
+                f"POST /sparql takes application/x-www-form-urlencoded or "
+                f"application/sparql-query, not {media or 'no content type'!r}")
+        if request.args.getlist("query") and queries:
+            raise QueryError("the query is given twice (in the URL and in the body)")
+    if len(queries) > 1:
+        raise QueryError("the request has more than one 'query' parameter")
+    defaults = params.getlist("default-graph-uri") or request.args.getlist("default-graph-uri")
+    named = params.getlist("named-graph-uri") or request.args.getlist("named-graph-uri")
+    return (queries[0] if queries else None), defaults, named
+
+
+def _timeout() -> float | None:
+    raw = request.values.get("timeout")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise QueryError(f"timeout must be a number of seconds, not {raw!r}") from None
+    if seconds <= 0:
+        raise QueryError("timeout must be more than 0 seconds")
+    return seconds
+
+
+@bp.after_request
+def open_reads_to_cors(response: Response) -> Response:
+    # Reads are open to every origin; writes (other blueprints) are not.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def query_form(text: str) -> str | None:
+    """The form of ``text`` (SELECT, ASK, CONSTRUCT, DESCRIBE or UPDATE), for the pages."""
+    return analyse(text).form

@@ -1,0 +1,128 @@
+"""SPARQL Update (/update) and the Graph Store HTTP Protocol (/store).
+
+Writes are off unless the operator sets a token; then a request must carry it as a
+bearer token. Every write is validated with SHACL before it is committed (service.py).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from d4sme_kg.errors import KGError, QueryError
+from d4sme_kg.formats import GRAPH_FORMATS, find_format
+from d4sme_kg.service import Forbidden, KnowledgeGraphService
+from d4sme_kg.store.engine import RDF_FORMATS
+from d4sme_kg.web.negotiation import choose
+
+bp = Blueprint("writes", __name__)
+
+SINGLE_GRAPH_FORMATS = tuple(f for f in GRAPH_FORMATS if not f.quads)
+
+
+class Unauthorized(KGError):
+    title = "Unauthorized"
+    http_status = 401
+
+
+def _service() -> KnowledgeGraphService:
+    service: KnowledgeGraphService = current_app.extensions["d4sme_kg"]
+    return service
+
+
+def _require_token() -> KnowledgeGraphService:
+    service = _service()
+    if not service.writes_enabled:
+        raise Forbidden("writes are turned off on this server (the operator enables them by "
+                        "setting D4SME_KG_UPDATE_TOKEN)")
+    if not service.authorised(request.headers.get("Authorization")):
+        raise Unauthorized("this write needs the operator's token as 'Authorization: Bearer …'")
+    return service
+
+
+@bp.route("/update", methods=["POST"])
+def update() -> Response:
+    service = _require_token()
+    if request.mimetype == "application/x-www-form-urlencoded":
+        updates = request.form.getlist("update")
+        if "query" in request.form:
+            raise QueryError("this is a query; send it to /sparql")
+    elif request.mimetype == "application/sparql-update":
+        updates = [request.get_data(as_text=True)]
+    else:
+        raise UnsupportedMediaType("POST /update takes application/x-www-form-urlencoded or "
+                                   "application/sparql-update")
+    if len(updates) != 1:
+        raise QueryError("the request needs exactly one 'update' parameter")
+    if request.values.getlist("using-graph-uri") or request.values.getlist("using-named-graph-uri"):
+        raise QueryError("using-graph-uri and using-named-graph-uri are not supported; "
+                         "write USING in the update")
+    return jsonify(service.update(updates[0]))
+
+
+@bp.route("/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def graph_store() -> Response:
+    graph = _target_graph()
+    if request.method in ("GET", "HEAD"):
+        service = _service()
+        if graph is not None and graph not in service.backend.graphs():
+            raise NotFoundGraph(f"graph <{graph}> is not in the store")
+        fmt = choose(request, SINGLE_GRAPH_FORMATS, request.args.get("format"))
+        body = _graph_body(service, graph, fmt.name)
+        response = Response(b"" if request.method == "HEAD" else body, mimetype=fmt.media_type)
+        response.vary.add("Accept")
+        return response
+    service = _require_token()
+    if request.method == "DELETE":
+        return jsonify(service.delete_graph(graph))
+    try:
+        fmt = find_format(request.mimetype or "")
+    except KGError:
+        raise UnsupportedMediaType(f"cannot read {request.mimetype or 'no content type'!r}; "
+                                   "send Turtle, N-Triples, JSON-LD or RDF/XML") from None
+    if fmt.quads:
+        raise UnsupportedMediaType("send one graph (Turtle, N-Triples, JSON-LD or RDF/XML)")
+    created = graph is not None and graph not in service.backend.graphs()
+    result = service.replace_graph(graph, request.get_data(), RDF_FORMATS[fmt.name],
+                                   merge=request.method == "POST")
+    response = jsonify(result)
+    response.status_code = 201 if created else 200
+    return response
+
+
+class NotFoundGraph(KGError):
+    title = "Graph not found"
+    http_status = 404
+
+
+def _target_graph() -> str | None:
+    has_default = "default" in request.args
+    graph = request.args.get("graph")
+    if has_default == (graph is not None):
+        raise QueryError("name exactly one graph: ?graph=IRI or ?default")
+    return graph
+
+
+def _graph_body(service: KnowledgeGraphService, graph: str | None, fmt: str) -> bytes:
+    from d4sme_kg.queries import system_query
+
+    if graph is None:
+        text = system_query("default-graph-content")
+        answer = service.backend.query(_request(service, text, fmt, default_graph=True))
+    else:
+        answer = service.backend.query(
+            _request(service, system_query("graph-content"), fmt, bindings={"g": ("uri", graph)}))
+    return answer.body
+
+
+def _request(service: KnowledgeGraphService, text: str, fmt: str, default_graph: bool = False,
+             bindings: dict[str, tuple[str, ...]] | None = None):  # type: ignore[no-untyped-def]
+    from d4sme_kg.store import QueryRequest
+
+    return QueryRequest(text, graph_format=fmt, timeout=service.settings.timeout,
+                        max_rows=10**9, prefixes=service.prefixes, bindings=bindings or {},
+                        default_graphs=[""] if default_graph else [])
+
+
+__all__ = ["bp", "ox"]

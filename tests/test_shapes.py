@@ -1,0 +1,219 @@
+"""SHACL shape tests: small hand-written graphs that must conform or must fail.
+
+- ``tests/shapes/valid/*.ttl`` must conform (Warnings allowed).
+- ``tests/shapes/invalid/*.ttl`` state the results they expect inside
+  themselves as ``kgsh:ExpectedResult`` nodes (focus node, result path,
+  constraint component, severity; plus ``sh:sourceShape`` for SPARQL
+  constraints, whose component alone does not say which rule fired). The
+  expectation triples are removed before validation, and the set of actual
+  results must equal the expected set exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyshacl
+import pytest
+from rdflib import RDF, RDFS, Graph, Namespace, URIRef
+from rdflib.term import Node
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "shapes"
+ONTOLOGY_FILES = [ROOT / "ontology" / "d4sme.ttl", ROOT / "ontology" / "imports" / "standard-terms.ttl"]
+SHAPES_FILES = [ROOT / "ontology" / "shapes.ttl", ROOT / "ontology" / "shapes-recommended.ttl"]
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+KGSH = Namespace("https://w3id.org/d4sme-kg/shapes#")
+
+ResultKey = tuple[Node, Node | None, Node, Node, Node | None]
+
+
+# TODO: switch to d4sme_kg.validation.validate_graph once it exists
+def _load(paths: list[Path]) -> Graph:
+    graph = Graph()
+    for path in paths:
+        graph.parse(path, format="turtle")
+    return graph
+
+
+_SHAPES = _load(SHAPES_FILES)
+_ONTOLOGY = _load(ONTOLOGY_FILES)
+
+
+def validate(data: Graph) -> tuple[bool, Graph]:
+    conforms, results, _text = pyshacl.validate(
+        data,
+        shacl_graph=_SHAPES,
+        ont_graph=_ONTOLOGY,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    return conforms, results
+
+
+def _key(graph: Graph, node: Node) -> ResultKey:
+    """(focus, path, component, severity, source shape for SPARQL results)."""
+    component = graph.value(node, SH.sourceConstraintComponent)
+    source = None
+    if component == SH.SPARQLConstraintComponent:
+        source = graph.value(node, SH.sourceShape)
+    return (
+        graph.value(node, SH.focusNode),
+        graph.value(node, SH.resultPath),
+        component,
+        graph.value(node, SH.resultSeverity),
+        source,
+    )
+
+
+def actual_results(results: Graph) -> set[ResultKey]:
+    return {_key(results, r) for r in results.subjects(RDF.type, SH.ValidationResult)}
+
+
+def split_expectations(graph: Graph) -> set[ResultKey]:
+    """Take the kgsh:ExpectedResult nodes out of ``graph`` and return them as keys."""
+    expected = set()
+    for node in list(graph.subjects(RDF.type, KGSH.ExpectedResult)):
+        expected.add(_key(graph, node))
+        graph.remove((node, None, None))
+    return expected
+
+
+def _cases(kind: str) -> list[Path]:
+    return sorted((CASES / kind).glob("*.ttl"))
+
+
+def _describe(keys: set[ResultKey]) -> str:
+    return "\n".join(sorted(" | ".join(str(part) for part in key) for key in keys))
+
+
+@pytest.mark.parametrize("path", _cases("valid"), ids=lambda p: p.stem)
+def test_valid_case_conforms(path: Path) -> None:
+    data = Graph().parse(path, format="turtle")
+    assert not set(data.subjects(RDF.type, KGSH.ExpectedResult)), "valid cases expect nothing"
+    conforms, results = validate(data)
+    violations = {key for key in actual_results(results) if key[3] == SH.Violation}
+    assert conforms, "unexpected violations:\n" + _describe(violations)
+
+
+@pytest.mark.parametrize("path", _cases("invalid"), ids=lambda p: p.stem)
+def test_invalid_case_gives_exactly_the_expected_results(path: Path) -> None:
+    data = Graph().parse(path, format="turtle")
+    expected = split_expectations(data)
+    assert expected, f"{path.name} states no kgsh:ExpectedResult"
+    assert not set(data.subjects(RDF.type, KGSH.ExpectedResult))
+    for key in expected:
+        assert key[2] is not None and key[3] is not None, f"incomplete expectation in {path.name}"
+        if key[2] == SH.SPARQLConstraintComponent:
+            assert key[4] is not None, f"SPARQL expectation without sh:sourceShape in {path.name}"
+    _conforms, results = validate(data)
+    actual = actual_results(results)
+    assert actual == expected, (
+        f"missing:\n{_describe(expected - actual)}\nunexpected:\n{_describe(actual - expected)}"
+    )
+
+
+def test_there_are_cases() -> None:
+    assert _cases("valid"), "no valid shape cases"
+    assert len(_cases("invalid")) >= 40, "too few invalid shape cases"
+
+
+# --- every shape and every SPARQL rule is exercised by an invalid case -------------
+
+
+def _is_targeted(shape: Node, focus: Node, data: Graph) -> bool:
+    for cls in _SHAPES.objects(shape, SH.targetClass):
+        for node_type in data.objects(focus, RDF.type):
+            if cls in set(data.transitive_objects(node_type, RDFS.subClassOf)):
+                return True
+    if any((focus, p, None) in data for p in _SHAPES.objects(shape, SH.targetSubjectsOf)):
+        return True
+    if any((None, p, focus) in data for p in _SHAPES.objects(shape, SH.targetObjectsOf)):
+        return True
+    return focus in set(_SHAPES.objects(shape, SH.targetNode))
+
+
+def _sparql_text(graph: Graph, constraint: Node) -> str:
+    return str(graph.value(constraint, SH.select)).strip()
+
+
+def test_every_shape_and_sparql_rule_has_a_failing_case() -> None:
+    node_shapes = {s for s in _SHAPES.subjects(RDF.type, SH.NodeShape) if isinstance(s, URIRef)}
+    sparql_rules = {_sparql_text(_SHAPES, c) for c in _SHAPES.objects(None, SH.sparql)}
+    covered_shapes: set[Node] = set()
+    covered_rules: set[str] = set()
+    for path in _cases("invalid"):
+        data = Graph().parse(path, format="turtle")
+        split_expectations(data)
+        _conforms, results = validate(data)
+        mixed = data + _ONTOLOGY
+        for result in results.subjects(RDF.type, SH.ValidationResult):
+            source = results.value(result, SH.sourceShape)
+            focus = results.value(result, SH.focusNode)
+            constraint = results.value(result, SH.sourceConstraint)
+            if constraint is not None and results.value(constraint, SH.select) is not None:
+                covered_rules.add(_sparql_text(results, constraint))
+            for shape in node_shapes:
+                owns = source == shape or (shape, SH.property, source) in _SHAPES
+                if owns and _is_targeted(shape, focus, mixed):
+                    covered_shapes.add(shape)
+    assert sorted(node_shapes - covered_shapes) == []
+    assert len(sparql_rules - covered_rules) == 0, "SPARQL rules without a failing case:\n" + (
+        "\n---\n".join(sorted(sparql_rules - covered_rules))
+    )
+
+
+# --- the shapes themselves ----------------------------------------------------------
+
+
+def test_shapes_pass_meta_shacl() -> None:
+    shacl_shacl = Graph().parse(Path(pyshacl.__file__).parent / "assets" / "shacl-shacl.ttl")
+    conforms, _results, text = pyshacl.validate(_SHAPES, shacl_graph=shacl_shacl)
+    assert conforms, text
+    # The same check through pySHACL's own switch (raises if the shapes are broken).
+    conforms, _results, text = pyshacl.validate(
+        Graph(), shacl_graph=_SHAPES, ont_graph=_ONTOLOGY, meta_shacl=True, advanced=True
+    )
+    assert conforms, text
+
+
+def test_the_ontology_alone_conforms() -> None:
+    # The ontology's own concepts (kgo:Stated, kgo:Accepted, ...) are validated too.
+    conforms, results = validate(Graph())
+    assert conforms and not actual_results(results), _describe(actual_results(results))
+
+
+def test_node_shapes_are_labelled_in_both_languages() -> None:
+    for shape in _SHAPES.subjects(RDF.type, SH.NodeShape):
+        if not isinstance(shape, URIRef):
+            continue
+        langs = sorted(label.language for label in _SHAPES.objects(shape, RDFS.label))
+        assert langs == ["en", "ko"], f"{shape}: rdfs:label languages {langs}"
+
+
+def _constraint_carriers() -> set[Node]:
+    """Property shapes, and node shapes with a node-level constraint, that a person reads."""
+    carriers = set(_SHAPES.objects(None, SH.property)) | set(_SHAPES.objects(None, SH.sparql))
+    carriers |= {s for s in _SHAPES.subjects(SH["class"], None) if isinstance(s, URIRef)}
+    return carriers
+
+
+def test_every_constraint_has_a_message_in_english_and_korean() -> None:
+    missing = []
+    for node in _constraint_carriers():
+        langs = {message.language for message in _SHAPES.objects(node, SH.message)}
+        if not {"en", "ko"} <= langs:
+            missing.append(f"{node}: {sorted(str(lang) for lang in langs)}")
+    assert missing == []
+
+
+def test_severity_of_recommended_shapes_is_warning() -> None:
+    recommended = _load([SHAPES_FILES[1]])
+    shapes = [s for s in recommended.subjects(RDF.type, SH.NodeShape)]
+    assert shapes
+    for shape in shapes:
+        assert recommended.value(shape, SH.severity) == SH.Warning, shape
+    core = _load([SHAPES_FILES[0]])
+    assert not set(core.objects(None, SH.severity)), "core shapes are Violations (the default)"
