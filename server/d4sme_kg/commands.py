@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -63,8 +64,14 @@ def serve(project: Project, host: str, port: int, workers: int, threads: int, st
     click.echo(f"d4sme-kg serving {app.extensions['d4sme_kg'].backend.size()} triples at "
                f"http://{shown}:{actual}/  (SPARQL endpoint: http://{shown}:{actual}/sparql)",
                err=True)
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)  # a clean stop also stops the evaluators
     try:
         server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
         app.extensions["d4sme_kg"].backend.close()
 

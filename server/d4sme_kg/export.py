@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from rdflib import BNode, Dataset, Graph, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+import pyoxigraph as ox
 
 from d4sme_kg.formats import Format
-from d4sme_kg.loading import KnowledgeGraph
+from d4sme_kg.loading import KnowledgeGraph, add_oxigraph_triples
 from d4sme_kg.namespaces import bind_prefixes, prefixes
 from d4sme_kg.project import CONTENT_PARTS
 
@@ -28,9 +28,12 @@ def export_graph(kg: KnowledgeGraph, fmt: Format, parts: Iterable[str] = CONTENT
     inferred triples); triple formats merge the parts.
     """
     chosen = tuple(parts)
-    graphs = {part: canonical(kg.parts[part], kg.project.base) for part in chosen}
+    # Each part is canonicalised on its own; its name prefixes its blank-node labels so
+    # that labels never collide once the parts share one document.
+    graphs = {part: canonical(kg.parts[part], kg.project.base, part) for part in chosen}
     if inferred:
-        graphs[INFERRED_PART] = canonical(closure(kg.union(chosen)), kg.project.base)
+        graphs[INFERRED_PART] = canonical(closure(kg.union(chosen)), kg.project.base,
+                                          INFERRED_PART)
     if fmt.quads:
         dataset = Dataset()
         bind_prefixes(dataset, kg.project.base)
@@ -52,28 +55,55 @@ def serialize(graph: Graph, fmt: Format, base: str) -> bytes:
         text = graph.serialize(format=fmt.rdflib_name, encoding="utf-8").decode("utf-8")
         lines = sorted(line for line in text.splitlines() if line.strip())
         return ("\n".join(lines) + "\n").encode("utf-8")
+    if fmt.name == "turtle":
+        # longturtle writes subjects in sorted order and nests blank nodes: stable and diffable.
+        return graph.serialize(format="longturtle", encoding="utf-8")
     if fmt.name == "jsonld":
         context = {prefix: str(ns) for prefix, ns in prefixes(base).items()}
         text = graph.serialize(format="json-ld", context=context, auto_compact=True)
         return (json.dumps(_sorted_jsonld(json.loads(text)), ensure_ascii=False, indent=2,
                            sort_keys=True) + "\n").encode("utf-8")
-    if fmt.name == "turtle":
-        # longturtle writes subjects in sorted order and nests blank nodes: stable and diffable.
-        return graph.serialize(format="longturtle", encoding="utf-8")
-    return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    # RDF/XML and TriG: pyoxigraph writes quads in the order given, so sort them first
+    # (rdflib's writers follow hash order, which changes from process to process).
+    quads = sorted(_oxigraph_quads(graph), key=str)
+    namespaces = {prefix: str(ns) for prefix, ns in prefixes(base).items()}
+    if fmt.name == "xml":
+        return ox.serialize([q.triple for q in quads], format=ox.RdfFormat.RDF_XML,
+                            prefixes=namespaces) or b""
+    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=namespaces) or b""
 
 
-def canonical(graph: Graph, base: str) -> Graph:
-    """A copy of ``graph`` whose blank-node labels depend only on the graph's content."""
-    if not any(isinstance(term, BNode) for triple in graph for term in triple):
-        copy = bind_prefixes(Graph(), base)
-        for triple in graph:
-            copy.add(triple)
-        return copy
+def _oxigraph_quads(graph: Graph) -> list[ox.Quad]:
+    if isinstance(graph, Dataset):
+        payload = graph.serialize(format="nquads", encoding="utf-8")
+        return list(ox.parse(payload, format=ox.RdfFormat.N_QUADS))
+    payload = graph.serialize(format="nt", encoding="utf-8")
+    return list(ox.parse(payload, format=ox.RdfFormat.N_TRIPLES))
+
+
+def canonical(graph: Graph, base: str, label_prefix: str = "") -> Graph:
+    """A copy of ``graph`` whose blank-node labels depend only on the graph's content.
+
+    Uses RDF Dataset Canonicalization (RDFC-1.0) as pyoxigraph implements it; rdflib's
+    own ``to_canonical_graph`` gave two different blank nodes of this graph one label.
+    """
     stable = bind_prefixes(Graph(), base)
-    for triple in to_canonical_graph(graph):
-        stable.add(triple)
-    return stable
+    if not any(isinstance(term, BNode) for triple in graph for term in triple):
+        stable.addN((s, p, o, stable) for s, p, o in graph)
+        return stable
+    dataset = ox.Dataset(ox.parse(graph.serialize(format="nt", encoding="utf-8"),
+                                  format=ox.RdfFormat.N_TRIPLES))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    if label_prefix:
+        dataset = ox.Dataset(_prefixed(quad, label_prefix) for quad in dataset)
+    return add_oxigraph_triples(stable, dataset)
+
+
+def _prefixed(quad: ox.Quad, prefix: str) -> ox.Quad:
+    def rename(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        return ox.BlankNode(f"{prefix}-{term.value}") if isinstance(term, ox.BlankNode) else term
+
+    return ox.Quad(rename(quad.subject), quad.predicate, rename(quad.object), quad.graph_name)
 
 
 def closure(graph: Graph) -> Graph:
@@ -87,15 +117,18 @@ def closure(graph: Graph) -> Graph:
                            datatype_axioms=False).expand(expanded)
     added = Graph()
     for triple in expanded:
-        if triple not in graph:
+        # OWL RL's rules also yield "generalised" triples with a literal subject: not RDF.
+        if triple not in graph and not isinstance(triple[0], Literal):
             added.add(triple)
     return added
 
 
 def _sorted_jsonld(document: object) -> object:
-    # rdflib's JSON-LD writer follows the store's iteration order; sort nodes by @id.
-    if isinstance(document, dict) and isinstance(document.get("@graph"), list):
-        document["@graph"] = sorted(document["@graph"], key=lambda node: json.dumps(node, sort_keys=True))
-    elif isinstance(document, list):
-        return sorted(document, key=lambda node: json.dumps(node, sort_keys=True))
+    """Sort JSON-LD node arrays and value arrays (rdflib follows hash order); keep @list."""
+    if isinstance(document, dict):
+        return {key: (value if key == "@list" else _sorted_jsonld(value))
+                for key, value in document.items()}
+    if isinstance(document, list):
+        items = [_sorted_jsonld(item) for item in document]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
     return document

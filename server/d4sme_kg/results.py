@@ -149,7 +149,7 @@ def _tsv_term(term: Term) -> str:
         return f"_:{term[1]}"
     if kind == "triple":
         return f"<< {_tsv_term(term[1])} {_tsv_term(term[2])} {_tsv_term(term[3])} >>"
-    text = (term[1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    text = (str(term[1]).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
             .replace("\r", "\\r").replace("\t", "\\t"))
     if term[3]:
         return f'"{text}"@{term[3]}'

@@ -151,12 +151,13 @@ class KnowledgeGraphService:
               timeout: float | None = None, bindings: dict[str, tuple[Any, ...]] | None = None,
               ) -> QueryAnswer:
         """Run a read query under the rules and limits; answer serialised."""
-        self.check_query(text, default_graphs or [], named_graphs or [])
+        analysis = self.check_query(text, default_graphs or [], named_graphs or [])
         limit = self.settings.timeout
         chosen = limit if timeout is None else max(0.001, min(timeout, limit))
         request = QueryRequest(text, result_format, graph_format, default_graphs or [],
                                named_graphs or [], chosen, self.settings.max_rows,
-                               self.prefixes, bindings or {})
+                               self.prefixes, bindings or {},
+                               bool(analysis.from_graphs or analysis.from_named_graphs))
         return self.backend.query(request)
 
     # -- writing ---------------------------------------------------------------------------

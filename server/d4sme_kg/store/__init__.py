@@ -26,6 +26,8 @@ class QueryRequest:
     max_rows: int = 100_000
     prefixes: dict[str, str] = field(default_factory=dict)
     bindings: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: True when the query text has FROM / FROM NAMED: its own dataset then applies.
+    query_dataset: bool = False
 
     def message(self) -> dict[str, Any]:
         return {
@@ -38,6 +40,7 @@ class QueryRequest:
             "max_rows": self.max_rows,
             "prefixes": self.prefixes,
             "bindings": self.bindings,
+            "query_dataset": self.query_dataset,
         }
 
 

@@ -6,6 +6,7 @@ query that runs too long can be stopped by ending the process.
 
 from __future__ import annotations
 
+import re
 from itertools import islice
 from typing import Any
 
@@ -42,38 +43,42 @@ def evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}
     if operation == "apply":
         # Changes travel as N-Quads bytes: plain data that crosses the process boundary.
+        emptied = set()
         for quad in ox.parse(request["remove"], format=ox.RdfFormat.N_QUADS):
             store.remove(quad)
+            emptied.add(quad.graph_name)
         store.extend(ox.parse(request["add"], format=ox.RdfFormat.N_QUADS))
+        # A named graph whose last triple went is dropped, as the Graph Store Protocol expects.
+        for graph in emptied:
+            if isinstance(graph, ox.NamedNode) and next(
+                iter(store.quads_for_pattern(None, None, None, graph)), None
+            ) is None:
+                store.remove_graph(graph)
         return {"ok": True}
     if operation == "dump":
         return {"body": store.dump(format=ox.RdfFormat.N_QUADS)}
     if operation == "graphs":
-        return {"graphs": sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)),
-                "size": len(store)}
+        graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+        return {"graphs": graphs, "size": len(store)}
     raise EngineError("internal", f"unknown operation {operation!r}")
 
 
 def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
-    options: dict[str, Any] = {"prefixes": request.get("prefixes") or None}
-    if request.get("default_graphs"):
-        # "" names the store's own default graph (Graph Store Protocol ?default).
-        options["default_graph"] = [
-            ox.NamedNode(g) if g else ox.DefaultGraph() for g in request["default_graphs"]
-        ]
-    else:
-        options["use_default_graph_as_union"] = True
-    if request.get("named_graphs"):
-        options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+    # base_iri: the endpoint URL, against which relative IRIs of the query resolve
+    # (SPARQL 1.1 Protocol: the service's BASE); absent, a relative IRI is a syntax error.
+    options: dict[str, Any] = {"prefixes": request.get("prefixes") or None,
+                               "base_iri": request.get("base_iri") or None}
+    options.update(_dataset(request))
     if request.get("bindings"):
-        options["substitutions"] = {ox.Variable(k): _to_ox(v) for k, v in request["bindings"].items()}
+        options["substitutions"] = {ox.Variable(k): _to_ox(v)
+                                    for k, v in request["bindings"].items()}
     result = _guard(lambda: store.query(request["text"], **options), "syntax")
     limit = int(request["max_rows"])
     if isinstance(result, ox.QueryBoolean):
         solutions = Solutions((), (), bool(result))
         return {"kind": "boolean", "body": serialize_solutions(solutions, request["result_format"])}
     if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
+        variables = _select_star_order(request["text"], [v.value for v in result.variables])
         rows = _guard(lambda: list(islice(result, limit + 1)), "evaluation")
         if len(rows) > limit:
             raise EngineError("too_many_rows", f"the result has more than {limit} rows")
@@ -87,8 +92,65 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     if len(triples) > limit:
         raise EngineError("too_many_rows", f"the result has more than {limit} triples")
     body = ox.serialize(triples, format=RDF_FORMATS[request["graph_format"]],
-                        prefixes=request.get("prefixes") or None)
+                        prefixes=request.get("prefixes") or None) or b""
     return {"kind": "graph", "body": body, "rows": len(triples)}
+
+
+def _dataset(request: dict[str, Any]) -> dict[str, Any]:
+    """The dataset options of a query (SPARQL 1.1 Protocol 2.1.4, Query 13.2).
+
+    - protocol graphs given: they are the whole dataset and override FROM / FROM NAMED;
+      with named graphs only, the default graph is empty; with default graphs only, there
+      are no named graphs;
+    - otherwise FROM / FROM NAMED in the query define it;
+    - otherwise the default graph is the union of every graph, all named graphs visible.
+    """
+    defaults: list[str] = request.get("default_graphs") or []
+    named: list[str] = request.get("named_graphs") or []
+    if defaults or named:
+        # "" names the store's own default graph (Graph Store Protocol ?default).
+        return {"default_graph": [ox.NamedNode(g) if g else ox.DefaultGraph() for g in defaults],
+                "named_graphs": [ox.NamedNode(g) for g in named]}
+    if request.get("query_dataset") or has_dataset_clause(request["text"]):
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def has_dataset_clause(text: str) -> bool:
+    """True when the query has FROM or FROM NAMED (outside strings, IRIs and comments)."""
+    return any(token.upper() == "FROM" for token in _words(text))
+
+
+_NOISE = re.compile(r"#[^\n\r]*|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n\r]|\\.)*'"
+                    r"|\"(?:[^\"\\\n\r]|\\.)*\"|<[^<>\"{}|^`\\\x00-\x20]*>", re.DOTALL)
+_WORD = re.compile(r"[?$]\w+|[A-Za-z_][\w.-]*(?::[\w.%-]*)?|:[\w.%-]*|[{}*]")
+
+
+def _words(text: str) -> list[str]:
+    """Keywords, variables, braces and stars of a query, strings and comments left out."""
+    return _WORD.findall(_NOISE.sub(" ", text))
+
+
+def _select_star_order(text: str, variables: list[str]) -> list[str]:
+    """``SELECT *`` columns in the order the variables first appear in the query.
+
+    pyoxigraph lists them sorted by name; the CSV/TSV header and most clients expect
+    the order of the query (as other SPARQL servers answer).
+    """
+    words = _words(text)
+    upper = [w.upper() for w in words]
+    if "SELECT" not in upper:
+        return variables
+    position = upper.index("SELECT") + 1
+    while position < len(upper) and upper[position] in ("DISTINCT", "REDUCED"):
+        position += 1
+    if position >= len(upper) or upper[position] != "*":
+        return variables
+    first: dict[str, int] = {}
+    for index, word in enumerate(words[position:]):
+        if word[0] in "?$":
+            first.setdefault(word[1:], index)
+    return sorted(variables, key=lambda name: first.get(name, len(words)))
 
 
 def _guard(action: Any, kind: str) -> Any:

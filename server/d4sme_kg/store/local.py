@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,7 +36,7 @@ class LocalBackend:
         self.writable = writable
         self._path = path
         self._store = store  # kept in memory mode: replacements are forked from it
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()
         if store is not None:
             self.description = "in-memory pyoxigraph store"
             size = workers
@@ -78,7 +80,7 @@ class LocalBackend:
             self._graphs, self._size = info["graphs"], info["size"]
 
     @property
-    def write_lock(self) -> threading.Lock:
+    def write_lock(self) -> threading.RLock:
         return self._write_lock
 
     def close(self) -> None:
@@ -119,6 +121,7 @@ def create_disk_store(path: Path, fill: ox.Store) -> None:
         disk.bulk_extend(fill.quads_for_pattern(None, None, None, None))
         disk.flush()
         del disk
+        gc.collect()
     except OSError as error:
         raise StoreUnavailable(f"{path}: cannot create the store: {error}") from None
     (path / _MARKER).write_text("loaded\n", encoding="utf-8")
@@ -129,11 +132,24 @@ def _shared(store: ox.Store):  # type: ignore[no-untyped-def]
 
 
 def _open_writable(path: Path):  # type: ignore[no-untyped-def]
-    return lambda: ox.Store(str(path))
+    return lambda: _open_with_retry(lambda: ox.Store(str(path)))
 
 
 def _open_read_only(path: Path):  # type: ignore[no-untyped-def]
-    return lambda: ox.Store.read_only(str(path))
+    return lambda: _open_with_retry(lambda: ox.Store.read_only(str(path)))
+
+
+def _open_with_retry(opener, seconds: float = 10.0) -> ox.Store:  # type: ignore[no-untyped-def]
+    # RocksDB releases its lock file a moment after the previous owner is dropped (the
+    # loader in the parent, or an evaluator that was just stopped): wait for it.
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return opener()
+        except OSError as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 __all__ = ["EngineError", "LocalBackend", "create_disk_store", "disk_store_is_loaded",

@@ -40,9 +40,13 @@ class PoolBusy(Exception):
 
 
 class _Evaluator:
-    def __init__(self, context: Any, factory: StoreFactory) -> None:
+    def __init__(self, context: Any, factory: StoreFactory, siblings: list[Connection]) -> None:
         self.connection, child = context.Pipe()
-        self.process: BaseProcess = context.Process(target=_serve, args=(child, factory),
+        # The child inherits the parent's ends of its siblings' pipes; it closes them so
+        # that each evaluator sees EOF, and ends, as soon as the web process is gone.
+        inherited = [*siblings, self.connection]
+        self.process: BaseProcess = context.Process(target=_serve,
+                                                    args=(child, factory, inherited),
                                                     daemon=True)
         self.process.start()
         child.close()
@@ -68,7 +72,9 @@ class EvaluatorPool:
             self._add()
 
     def _add(self) -> None:
-        evaluator = _Evaluator(self._context, self._factory)
+        with self._lock:
+            siblings = [e.connection for e in self._all]
+        evaluator = _Evaluator(self._context, self._factory, siblings)
         with self._lock:
             self._all.append(evaluator)
         self._idle.put(evaluator)
@@ -129,7 +135,10 @@ class EvaluatorPool:
             evaluator.stop()
 
 
-def _serve(connection: Connection, factory: StoreFactory) -> None:
+def _serve(connection: Connection, factory: StoreFactory, inherited: list[Connection]) -> None:
+    for other in inherited:
+        other.close()
+    _die_with_parent()
     store = factory()
     while True:
         try:
@@ -143,3 +152,16 @@ def _serve(connection: Connection, factory: StoreFactory) -> None:
         except Exception as error:  # never let one request kill the evaluator silently
             reply = {"error": "internal", "message": f"{type(error).__name__}: {error}"}
         connection.send(reply)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this evaluator when the web process dies, however it dies."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: EOF on the pipe still ends the loop
+        pass

@@ -27,8 +27,10 @@ def choose(request: Request, offered: tuple[Format, ...], explicit: str | None =
     accept = request.accept_mimetypes
     if not accept or accept.best == "*/*" and len(accept) == 1:
         return offered[0]
-    candidates = [media for fmt in offered for media in fmt.media_types]
-    best = accept.best_match(candidates)
+    # Primary media types first, so that "text/*" means CSV rather than text/xml.
+    best = accept.best_match([fmt.media_type for fmt in offered])
+    if best is None:
+        best = accept.best_match([media for fmt in offered for media in fmt.also])
     if best is None:
         raise FormatError("none of the accepted media types can be produced; offered: "
                           + ", ".join(fmt.media_type for fmt in offered))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.wrappers import Response as BaseResponse
 
 from d4sme_kg.errors import QueryError
 from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
+from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.sparql import analyse
 from d4sme_kg.web.negotiation import choose, prefers_html
 from d4sme_kg.web.service_description import service_description
@@ -17,12 +19,13 @@ bp = Blueprint("sparql", __name__)
 CONSTRUCT_FORMATS = tuple(f for f in GRAPH_FORMATS if f.name != "nquads")
 
 
-def service():  # type: ignore[no-untyped-def]
-    return current_app.extensions["d4sme_kg"]
+def service() -> KnowledgeGraphService:
+    kg: KnowledgeGraphService = current_app.extensions["d4sme_kg"]
+    return kg
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
-def sparql() -> Response:
+def sparql() -> BaseResponse:
     text, default_graphs, named_graphs = _read_request()
     if text is None:
         if request.method == "GET" and prefers_html(request) and not request.args.get("format"):
@@ -37,9 +40,8 @@ def sparql() -> Response:
         fmt = choose(request, RESULT_FORMATS, request.values.get("format"))
         answer = service().query(text, result_format=fmt.name, default_graphs=default_graphs,
                                  named_graphs=named_graphs, timeout=_timeout())
+    # text/* media types get "; charset=utf-8" from werkzeug itself.
     response = Response(answer.body, mimetype=fmt.media_type)
-    if fmt.media_type.startswith("text/"):
-        response.charset = "utf-8"
     response.vary.add("Accept")
     return response
 
@@ -57,6 +59,10 @@ def _read_request() -> tuple[str | None, list[str], list[str]]:
             if "update" in request.form:
                 raise QueryError("this is a SPARQL Update; send it to /update, not /sparql")
         elif media == "application/sparql-query":
+            charset = request.mimetype_params.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8"):
+                # SPARQL 1.1 Protocol 2.1.3: the query string is UTF-8 (and stays unparsed).
+                raise UnsupportedMediaType(f"the query must be sent as UTF-8, not {charset}")
             queries = [request.get_data(as_text=True)]
             params = request.args
         else:

@@ -1,0 +1,170 @@
+"""Real servers on 127.0.0.1 for the tests: ours (d4sme-kg serve) and Oxigraph's."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+_URL = re.compile(r"at (http://[^/\s]+)/")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_ready(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout} s")
+        time.sleep(0.1)
+
+
+@contextmanager
+def d4sme_server(args: Sequence[str] = (), env: dict[str, str] | None = None,
+                 timeout: float = 90.0) -> Iterator[str]:
+    """Run ``d4sme-kg serve --port 0 ARGS``; yield its base URL (no trailing slash)."""
+    command = [sys.executable, "-m", "d4sme_kg", "serve", "--host", "127.0.0.1", "--port", "0",
+               *args]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               text=True, env={**os.environ, **(env or {})})
+    lines: list[str] = []
+    try:
+        base = _read_url(process, lines, timeout)
+        # Keep draining the log so that the server never blocks on a full pipe.
+        threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
+        wait_until_ready(base + "/healthz", timeout)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def _drain(process: subprocess.Popen[str], lines: list[str]) -> None:
+    try:
+        for line in process.stderr or []:
+            lines.append(line)
+    except (ValueError, OSError):  # the pipe was closed when the server stopped
+        return
+
+
+def _read_url(process: subprocess.Popen[str], lines: list[str], timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    assert process.stderr is not None
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            if process.poll() is not None:
+                raise RuntimeError("server exited:\n" + "".join(lines))
+            continue
+        lines.append(line)
+        match = _URL.search(line)
+        if match:
+            return match.group(1)
+    raise RuntimeError("server printed no URL:\n" + "".join(lines))
+
+
+@contextmanager
+def oxigraph_server(location: Path | None = None) -> Iterator[str]:
+    """The ``oxigraph`` server from PyPI on a free port; yields its base URL."""
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    port = free_port()
+    command = [binary, "serve", "--bind", f"127.0.0.1:{port}"]
+    if location is not None:
+        command += ["--location", str(location)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base + "/query?query=ASK%7B%7D", 30)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records every connection it receives."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(8)
+        self.socket.settimeout(0.2)
+        self.port = int(self.socket.getsockname()[1])
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.socket.close()
+
+
+class Reply:
+    """An HTTP answer: status, headers (case-insensitive) and body."""
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self.body = body
+
+    @property
+    def media_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip()
+
+    def json(self) -> dict:  # type: ignore[type-arg]
+        import json
+
+        return json.loads(self.body)  # type: ignore[no-any-return]
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def http(method: str, url: str, body: bytes | str | None = None,
+         headers: dict[str, str] | None = None, timeout: float = 30.0) -> Reply:
+    """One HTTP request with the standard library; errors are answers, not exceptions."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Reply(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, dict(error.headers), error.read())

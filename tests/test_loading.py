@@ -1,0 +1,71 @@
+from pathlib import Path
+from collections.abc import Callable
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
+
+from d4sme_kg.errors import LoadError
+from d4sme_kg.loading import KnowledgeGraph, load_project
+from d4sme_kg.namespaces import SCHEMA
+from d4sme_kg.project import PARTS, Project
+
+KGO = "https://w3id.org/d4sme-kg/ontology#"
+ARTICLE = URIRef("https://w3id.org/d4sme-kg/id/article-kakao-d4sme")
+
+
+def test_every_part_is_loaded(kg: KnowledgeGraph) -> None:
+    assert set(kg.parts) == set(PARTS)
+    for part, graph in kg.parts.items():
+        assert len(graph) > 0, part
+
+
+def test_source_text_is_the_article_with_the_email_masked(kg: KnowledgeGraph,
+                                                          project: Project) -> None:
+    text = kg.parts["source"].value(ARTICLE, SCHEMA.text)
+    raw = (project.data_dir / "source" / "article.ko.txt").read_text(encoding="utf-8")
+    assert isinstance(text, Literal) and text.language == "ko"
+    assert len(str(text)) == len(raw), "masking keeps every offset"
+    assert "@" in raw and "@" not in str(text)
+    assert str(text).splitlines()[:19] == raw.splitlines()[:19]
+
+
+def test_one_source_line_node_per_line(kg: KnowledgeGraph) -> None:
+    lines = list(kg.parts["source"].subjects(RDF.type, URIRef(KGO + "SourceLine")))
+    assert len(lines) == 20
+    line5 = URIRef(f"{ARTICLE}-line-5")
+    start = kg.parts["source"].value(line5, URIRef(KGO + "lineStart")).toPython()
+    end = kg.parts["source"].value(line5, URIRef(KGO + "lineEnd")).toPython()
+    text = str(kg.parts["source"].value(ARTICLE, SCHEMA.text))
+    assert text[start:end] == str(kg.parts["source"].value(line5, SCHEMA.text))
+    assert text[start:end].startswith("회의는 크게 네 개 세션으로")
+
+
+def test_another_base_iri_rewrites_our_iris_only(project: Project) -> None:
+    other = Project(project.root, "http://example.org/kg/")
+    kg = load_project(other, ["data", "source"])
+    subjects = {str(s) for s in kg.parts["data"].subjects()}
+    assert "http://example.org/kg/id/kakao" in subjects
+    assert not any(s.startswith("https://w3id.org/d4sme-kg/") for s in subjects)
+    assert (URIRef("http://example.org/kg/id/article-kakao-d4sme"), SCHEMA.text, None) in \
+        kg.parts["source"]
+
+
+def test_a_turtle_error_names_the_file_and_line(project_copy: Callable[[], Path]) -> None:
+    root = project_copy()
+    broken = root / "data" / "event.ttl"
+    lines = broken.read_text(encoding="utf-8").splitlines()
+    lines.insert(12, "kg:oops kg:missing-object .")
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        load_project(Project.from_root(root))
+    assert caught.value.path == "data/event.ttl"
+    assert caught.value.line == 13
+    assert str(caught.value).startswith("data/event.ttl:13: ")
+
+
+def test_an_unreadable_source_text_is_a_load_error(project_copy: Callable[[], Path]) -> None:
+    root = project_copy()
+    (root / "data" / "source" / "article.ko.txt").unlink()
+    with pytest.raises(LoadError, match="article.ko.txt"):
+        load_project(Project.from_root(root))
