@@ -27,6 +27,7 @@ Markdown.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import io
 import json
@@ -91,7 +92,8 @@ QUERIES: list[tuple[str, str, str]] = [
   ?part schema:superEvent <{event}> ; rdf:type ?type .
   OPTIONAL {{ ?part rdfs:label ?en FILTER(LANG(?en) = "en") }}
   OPTIONAL {{ ?part rdfs:label ?ko FILTER(LANG(?ko) = "ko") }}
-  OPTIONAL {{ ?part kgo:chairedBy ?chair . ?chair rdfs:label ?chairKo FILTER(LANG(?chairKo) = "ko") }}
+  OPTIONAL {{ ?part kgo:chairedBy ?chair .
+             ?chair rdfs:label ?chairKo FILTER(LANG(?chairKo) = "ko") }}
 }}"""),
     ("construct", "CONSTRUCT: the evidence spans of an article with their quote selectors",
      """CONSTRUCT {{ ?evidence kgo:lineNumber ?line ; oa:hasSelector ?selector .
@@ -412,10 +414,8 @@ class Server:
             except (subprocess.TimeoutExpired, ProcessLookupError):
                 pass
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait(timeout=10)
         if self.log is not None:
             self.log.close()
@@ -670,7 +670,8 @@ def check_answer(server: Server, text: str, form: str, expected: Any,
                 "check_seconds": round(time.perf_counter() - began, 3)}
     seconds = time.perf_counter() - began
     if status != 200:
-        return {"status": "ERROR", "detail": f"HTTP {status}: {body[:300].decode('utf-8', 'replace')}",
+        text = body[:300].decode("utf-8", "replace")
+        return {"status": "ERROR", "detail": f"HTTP {status}: {text}",
                 "check_seconds": round(seconds, 3)}
     try:
         got = canonical(form, body, media)

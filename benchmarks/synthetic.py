@@ -63,7 +63,8 @@ WORDS = [
     ("상담", "consulting"), ("주문", "ordering"), ("배송", "delivery"), ("생산", "production"),
     ("설계", "design"), ("인재", "talent"), ("정책", "policy"), ("규제", "regulation"),
     ("투자", "investment"), ("지역", "regional"), ("스마트", "smart"), ("공장", "factory"),
-    ("검색", "search"), ("지도", "maps"), ("음악", "music"), ("게임", "games"), ("쇼핑", "shopping"),
+    ("검색", "search"), ("지도", "maps"), ("음악", "music"), ("게임", "games"),
+    ("쇼핑", "shopping"),
     ("예약", "booking"), ("번역", "translation"), ("음성", "voice"), ("챗봇", "chatbot"),
     ("분석", "analytics"), ("자동화", "automation"), ("협업", "collaboration"), ("채용", "hiring"),
     ("회계", "accounting"), ("세무", "tax"), ("보험", "insurance"), ("부동산", "real estate"),
@@ -207,7 +208,8 @@ class Generator:
             self.w.add(s, RDF + "type", "<" + SCHEMA + "Country>")
             self._labels(s, f"나라 {n}", f"Country {n}")
             self.w.graph("links")
-            self.w.add(s, KGO + "iso3166Alpha2", plain(f"{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}"))
+            code = f"{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}"
+            self.w.add(s, KGO + "iso3166Alpha2", plain(code))
             self.w.add(s, SCHEMA + "sameAs", f"<{WD}Q{n + 10}>")
             self.w.graph("data")
 
@@ -409,7 +411,8 @@ class Generator:
         self._labels(event, f"제{u + 1}회 {ko} 라운드테이블 회의", f"Roundtable {u + 1} on {en}")
         w.add(event, SCHEMA + "description", lang(f"A meeting on {en}.", "en"))
         w.add(event, SCHEMA + "description", lang(f"{ko}에 관한 회의.", "ko"))
-        fact(event, SCHEMA + "superEvent", iri(f"series-{u // 10}"), f"super-event-series-{u // 10}")
+        fact(event, SCHEMA + "superEvent", iri(f"series-{u // 10}"),
+             f"super-event-series-{u // 10}")
         if u % 10 == 0:
             series = iri(f"series-{u // 10}")
             w.add(series, RDF + "type", "<" + SCHEMA + "EventSeries>")
@@ -427,8 +430,8 @@ class Generator:
         w.add(event, KGO + "mention", evidence[1])
         services = []
         for _ in range(2):
-            services.append(self.service(u, home if rng.random() < 0.7 else self.org(self.pick_org()),
-                                         ev_pick, fact))
+            provider = home if rng.random() < 0.7 else self.org(self.pick_org())
+            services.append(self.service(u, provider, ev_pick, fact))
         for k in range(1, 5):
             session = iri(f"event-{u}-s{k}")
             ko, en = self.words(2)
@@ -543,7 +546,8 @@ class Generator:
         return w.lines[: self.target]
 
 
-def generate(size: int, seed: int = 42, output: Path | None = None) -> tuple[Path, dict[str, object]]:
+def generate(size: int, seed: int = 42,
+             output: Path | None = None) -> tuple[Path, dict[str, object]]:
     """Write exactly ``size`` quads to ``output``; return the path and the anchors."""
     output = output or RESULTS / f"synthetic-{size}.nq"
     output.parent.mkdir(parents=True, exist_ok=True)

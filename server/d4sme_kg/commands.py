@@ -103,12 +103,20 @@ def query(project: Project, query: str, fmt: str, endpoint: str | None,
     chosen = "turtle" if table and graph_result else ("json" if table else fmt)
     request = QueryRequest(text, result_format=chosen, graph_format=chosen, timeout=timeout,
                            bindings=bindings)
-    if endpoint:
-        from d4sme_kg.store.remote import RemoteBackend
+    from d4sme_kg.store.engine import EngineError
+    from d4sme_kg.store.pool import QueryTimeout
 
-        answer = RemoteBackend(endpoint, timeout=timeout).query(request)
-    else:
-        answer = _local_answer(project, request)
+    try:
+        if endpoint:
+            from d4sme_kg.store.remote import RemoteBackend
+
+            answer = RemoteBackend(endpoint, timeout=timeout).query(request)
+        else:
+            answer = _local_answer(project, request)
+    except EngineError as error:
+        raise QueryError(error.message) from None
+    except QueryTimeout as error:
+        raise KGError(str(error)) from None
     if table and not graph_result:
         click.echo(render_table(json.loads(answer.body)))
     else:

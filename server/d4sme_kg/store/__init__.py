@@ -28,6 +28,8 @@ class QueryRequest:
     bindings: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     #: True when the query text has FROM / FROM NAMED: its own dataset then applies.
     query_dataset: bool = False
+    #: The IRI relative IRIs in the query resolve against (the endpoint's URL).
+    base_iri: str | None = None
 
     def message(self) -> dict[str, Any]:
         return {
@@ -41,6 +43,7 @@ class QueryRequest:
             "prefixes": self.prefixes,
             "bindings": self.bindings,
             "query_dataset": self.query_dataset,
+            "base_iri": self.base_iri,
         }
 
 

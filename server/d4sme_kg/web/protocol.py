@@ -35,11 +35,13 @@ def sparql() -> BaseResponse:
     if analysis.form in ("CONSTRUCT", "DESCRIBE"):
         fmt = choose(request, CONSTRUCT_FORMATS, request.values.get("format"))
         answer = service().query(text, graph_format=fmt.name, default_graphs=default_graphs,
-                                 named_graphs=named_graphs, timeout=_timeout())
+                                 named_graphs=named_graphs, timeout=_timeout(),
+                                 base_iri=request.base_url)
     else:
         fmt = choose(request, RESULT_FORMATS, request.values.get("format"))
         answer = service().query(text, result_format=fmt.name, default_graphs=default_graphs,
-                                 named_graphs=named_graphs, timeout=_timeout())
+                                 named_graphs=named_graphs, timeout=_timeout(),
+                                 base_iri=request.base_url)
     # text/* media types get "; charset=utf-8" from werkzeug itself.
     response = Response(answer.body, mimetype=fmt.media_type)
     response.vary.add("Accept")

@@ -49,6 +49,9 @@ def update() -> Response:
         if "query" in request.form:
             raise QueryError("this is a query; send it to /sparql")
     elif request.mimetype == "application/sparql-update":
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise UnsupportedMediaType(f"send the update in UTF-8, not {charset}")
         updates = [request.get_data(as_text=True)]
     else:
         raise UnsupportedMediaType("POST /update takes application/x-www-form-urlencoded or "
@@ -58,7 +61,7 @@ def update() -> Response:
     if request.values.getlist("using-graph-uri") or request.values.getlist("using-named-graph-uri"):
         raise QueryError("using-graph-uri and using-named-graph-uri are not supported; "
                          "write USING in the update")
-    return jsonify(service.update(updates[0]))
+    return jsonify(service.update(updates[0], base_iri=request.base_url))
 
 
 @bp.route("/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
