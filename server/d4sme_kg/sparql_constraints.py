@@ -41,23 +41,54 @@ class SparqlResult:
     source_constraint: Node
 
 
-def split_shapes(shapes: Graph) -> tuple[Graph, Graph]:
-    """(shapes without sh:sparql, the full shapes) -- pySHACL gets the first."""
+def to_oxigraph(data: Graph) -> ox.Store:
+    """The data graph in a pyoxigraph store, for the SPARQL-based parts of the shapes."""
+    store = ox.Store()
+    store.load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def sparql_targets(store: ox.Store, shapes: Graph) -> dict[Node, set[Node]]:
+    """The focus nodes of every shape that has a SPARQL-based target (SHACL-AF sh:target)."""
+    found: dict[Node, set[Node]] = {}
+    for shape, target in shapes.subject_objects(SH.target):
+        if (target, RDF.type, SH.SPARQLTarget) not in shapes:
+            continue
+        select = shapes.value(target, SH.select)
+        text = _prologue(shapes, target) + str(select)
+        try:
+            nodes = {_from_ox(solution["this"]) for solution in store.query(text)}
+        except SyntaxError as error:
+            raise ShapesError(f"the SPARQL target of {shape} does not parse: {error}") from None
+        found.setdefault(shape, set()).update(nodes)
+    return found
+
+
+def core_shapes(shapes: Graph, targets: dict[Node, set[Node]]) -> Graph:
+    """The shapes for pySHACL: SPARQL constraints left out, SPARQL targets made explicit.
+
+    Each SPARQL-based target is replaced by ``sh:targetNode`` triples for the nodes it
+    selects, so that pySHACL checks those shapes' core constraints without running SPARQL.
+    """
     core = Graph()
     for prefix, namespace in shapes.namespaces():
         core.bind(prefix, namespace)
     for triple in shapes:
-        if triple[1] != SH.sparql:
-            core.add(triple)
-    return core, shapes
+        if triple[1] == SH.sparql:
+            continue
+        if triple[1] == SH.target and (triple[2], RDF.type, SH.SPARQLTarget) in shapes:
+            continue
+        core.add(triple)
+    for shape, nodes in targets.items():
+        for node in nodes:
+            core.add((shape, SH.targetNode, node))
+    return core
 
 
-def check_sparql_constraints(data: Graph, shapes: Graph) -> list[SparqlResult]:
+def check_sparql_constraints(store: ox.Store, data: Graph, shapes: Graph,
+                             targets: dict[Node, set[Node]]) -> list[SparqlResult]:
     """Every result of every active SPARQL-based constraint of ``shapes`` on ``data``."""
     constraints = list(shapes.subject_objects(SH.sparql))
-    if not constraints:
-        return []
-    store = _to_oxigraph(data)
     results = []
     for shape, constraint in sorted(constraints, key=lambda pair: (str(pair[0]), str(pair[1]))):
         if _deactivated(shapes, shape) or _deactivated(shapes, constraint):
@@ -72,10 +103,10 @@ def check_sparql_constraints(data: Graph, shapes: Graph) -> list[SparqlResult]:
         severity = shapes.value(shape, SH.severity) or SH.Violation
         messages = tuple(m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal)) \
             or tuple(m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal))
+        nodes = focus_nodes(data, shapes, shape) | targets.get(shape, set())
         try:
-            prepared = text
-            for focus in sorted(focus_nodes(data, shapes, shape), key=str):
-                for solution in store.query(prepared, substitutions={
+            for focus in sorted(nodes, key=str):
+                for solution in store.query(text, substitutions={
                         ox.Variable("this"): _to_ox(focus)}):
                     results.append(_result(solution, focus, shape, constraint, path,
                                            URIRef(str(severity)), messages))
@@ -166,13 +197,6 @@ def _path_sparql(shapes: Graph, path: Node) -> str:
 def _deactivated(shapes: Graph, node: Node) -> bool:
     flag = shapes.value(node, SH.deactivated)
     return isinstance(flag, Literal) and flag.toPython() is True
-
-
-def _to_oxigraph(data: Graph) -> ox.Store:
-    store = ox.Store()
-    payload = data.serialize(format="nt", encoding="utf-8")
-    store.load(payload, format=ox.RdfFormat.N_TRIPLES)
-    return store
 
 
 def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:

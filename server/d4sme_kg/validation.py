@@ -11,7 +11,13 @@ from rdflib.term import Node
 from d4sme_kg.errors import ShapesError
 from d4sme_kg.loading import KnowledgeGraph
 from d4sme_kg.namespaces import SH, bind_prefixes
-from d4sme_kg.sparql_constraints import SparqlResult, check_sparql_constraints, split_shapes
+from d4sme_kg.sparql_constraints import (
+    SparqlResult,
+    check_sparql_constraints,
+    core_shapes,
+    sparql_targets,
+    to_oxigraph,
+)
 
 
 @dataclass(frozen=True)
@@ -83,14 +89,16 @@ def validate_graph(data: Graph, shapes: Graph, engine: str = "hybrid") -> Valida
     core = shapes
     extra: list[SparqlResult] = []
     if engine == "hybrid":
-        core, _ = split_shapes(shapes)
-        extra = check_sparql_constraints(data, shapes)
+        store = to_oxigraph(data)
+        targets = sparql_targets(store, shapes)
+        core = core_shapes(shapes, targets)
+        extra = check_sparql_constraints(store, data, shapes, targets)
     try:
         conforms, report, _ = validate(
             data,
             shacl_graph=core,
             inference="none",
-            advanced=True,
+            advanced=engine != "hybrid",
             allow_warnings=True,
             allow_infos=True,
         )
