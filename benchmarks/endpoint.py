@@ -67,46 +67,73 @@ PREFIX kgo: <https://w3id.org/d4sme-kg/ontology#>
 
 #: (name, what it exercises, text with {org} {event} {article} {evidence} {word_ko} {word_en})
 QUERIES: list[tuple[str, str, str]] = [
-    ("lookup", "entity lookup by IRI: every property of one organisation",
-     "SELECT ?p ?o WHERE {{ <{org}> ?p ?o }}"),
-    ("join3", "3-way join: claims about the services of an organisation, with evidence lines",
-     """SELECT ?service ?claim ?predicate ?line WHERE {{
+    (
+        "lookup",
+        "entity lookup by IRI: every property of one organisation",
+        "SELECT ?p ?o WHERE {{ <{org}> ?p ?o }}",
+    ),
+    (
+        "join3",
+        "3-way join: claims about the services of an organisation, with evidence lines",
+        """SELECT ?service ?claim ?predicate ?line WHERE {{
   ?service schema:provider <{org}> .
   ?claim rdf:subject ?service ; rdf:predicate ?predicate ; kgo:evidence ?evidence .
   ?evidence kgo:lineNumber ?line .
-}}"""),
-    ("label_ko", "label search in Korean: CONTAINS + LANG filter over every label",
-     """SELECT ?s ?label WHERE {{
+}}""",
+    ),
+    (
+        "label_ko",
+        "label search in Korean: CONTAINS + LANG filter over every label",
+        """SELECT ?s ?label WHERE {{
   ?s rdfs:label ?label .
   FILTER(LANG(?label) = "ko" && CONTAINS(?label, "{word_ko}"))
-}}"""),
-    ("label_en", "label search in English: CONTAINS + LANG filter over every label",
-     """SELECT ?s ?label WHERE {{
+}}""",
+    ),
+    (
+        "label_en",
+        "label search in English: CONTAINS + LANG filter over every label",
+        """SELECT ?s ?label WHERE {{
   ?s rdfs:label ?label .
   FILTER(LANG(?label) = "en" && CONTAINS(?label, "{word_en}"))
-}}"""),
-    ("aggregate", "COUNT / GROUP BY: instances per class over the whole graph",
-     "SELECT ?class (COUNT(?s) AS ?n) WHERE {{ ?s rdf:type ?class }} GROUP BY ?class"),
-    ("optional_lang", "OPTIONAL with language filters: parts of an event, en/ko labels, chair",
-     """SELECT ?part ?type ?en ?ko ?chairKo WHERE {{
+}}""",
+    ),
+    (
+        "aggregate",
+        "COUNT / GROUP BY: instances per class over the whole graph",
+        "SELECT ?class (COUNT(?s) AS ?n) WHERE {{ ?s rdf:type ?class }} GROUP BY ?class",
+    ),
+    (
+        "optional_lang",
+        "OPTIONAL with language filters: parts of an event, en/ko labels, chair",
+        """SELECT ?part ?type ?en ?ko ?chairKo WHERE {{
   ?part schema:superEvent <{event}> ; rdf:type ?type .
   OPTIONAL {{ ?part rdfs:label ?en FILTER(LANG(?en) = "en") }}
   OPTIONAL {{ ?part rdfs:label ?ko FILTER(LANG(?ko) = "ko") }}
   OPTIONAL {{ ?part kgo:chairedBy ?chair .
              ?chair rdfs:label ?chairKo FILTER(LANG(?chairKo) = "ko") }}
-}}"""),
-    ("construct", "CONSTRUCT: the evidence spans of an article with their quote selectors",
-     """CONSTRUCT {{ ?evidence kgo:lineNumber ?line ; oa:hasSelector ?selector .
+}}""",
+    ),
+    (
+        "construct",
+        "CONSTRUCT: the evidence spans of an article with their quote selectors",
+        """CONSTRUCT {{ ?evidence kgo:lineNumber ?line ; oa:hasSelector ?selector .
              ?selector oa:exact ?exact }}
 WHERE {{
   ?evidence oa:hasSource <{article}> ; kgo:lineNumber ?line ; oa:hasSelector ?selector .
   ?selector rdf:type oa:TextQuoteSelector ; oa:exact ?exact .
-}}"""),
-    ("ask", "ASK: is there an inferred claim about the organisation?",
-     """ASK {{ ?claim rdf:type kgo:Claim ; rdf:subject <{org}> ;
-           kgo:derivationMode kgo:Inferred }}"""),
-    ("describe", "DESCRIBE one evidence node (its blank-node selectors included)",
-     "DESCRIBE <{evidence}>"),
+}}""",
+    ),
+    (
+        "ask",
+        "ASK: is there an inferred claim about the organisation?",
+        """ASK {{ ?claim rdf:type kgo:Claim ; rdf:subject <{org}> ;
+           kgo:derivationMode kgo:Inferred }}""",
+    ),
+    (
+        "describe",
+        "DESCRIBE one evidence node (its blank-node selectors included)",
+        "DESCRIBE <{evidence}>",
+    ),
 ]
 #: Not in the mix (not in the ratios): the smallest request, to show per-request overhead.
 PING = ("ping", "ASK {} : per-request overhead, no data touched", "ASK {{}}")
@@ -151,8 +178,12 @@ def prepare(label: str, seed: int) -> DataSet:
     RESULTS.mkdir(parents=True, exist_ok=True)
     if label == "article":
         path = RESULTS / "article.nq"
-        subprocess.run([str(BIN / "d4sme-kg"), "export", "-f", "nquads", "-o", str(path)],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [str(BIN / "d4sme-kg"), "export", "-f", "nquads", "-o", str(path)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         return DataSet("article", path, dict(ARTICLE_ANCHORS), synthetic=False)
     size = synthetic.parse_size(label)
     path = RESULTS / f"synthetic-{size}.nq"
@@ -233,12 +264,15 @@ def same(expected: Any, got: Any) -> tuple[bool, str]:
         return True, ""
     missing = expected[2] - got[2]
     extra = got[2] - expected[2]
-    return False, (f"expected {sum(expected[2].values())} rows, got {sum(got[2].values())}; "
-                   f"missing e.g. {list(missing)[:2]}, unexpected e.g. {list(extra)[:2]}")
+    return False, (
+        f"expected {sum(expected[2].values())} rows, got {sum(got[2].values())}; "
+        f"missing e.g. {list(missing)[:2]}, unexpected e.g. {list(extra)[:2]}"
+    )
 
 
-def reference_answers(data: DataSet, queries: list[tuple[str, str, str]]) -> tuple[dict[str, Any],
-                                                                                   int, float]:
+def reference_answers(
+    data: DataSet, queries: list[tuple[str, str, str]]
+) -> tuple[dict[str, Any], int, float]:
     store = ox.Store()
     started = time.perf_counter()
     store.bulk_load(path=str(data.path), format=ox.RdfFormat.N_QUADS)
@@ -267,9 +301,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def call(port: int, method: str, path: str, body: bytes | None = None,
-         headers: dict[str, str] | None = None, timeout: float = 10.0
-         ) -> tuple[int, str, bytes]:
+def call(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+) -> tuple[int, str, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request(method, path, body=body, headers=headers or {})
@@ -373,24 +412,34 @@ class Server:
     extra: dict[str, Any] = field(default_factory=dict)
     log: io.TextIOBase | None = None
 
-    def spawn(self, command: list[str], env: dict[str, str] | None = None,
-              stdout: Any = None) -> float:
+    def spawn(
+        self, command: list[str], env: dict[str, str] | None = None, stdout: Any = None
+    ) -> float:
         self.port = free_port() if not self.port else self.port
-        self.log = open(RESULTS / "logs" / f"{self.name}-{self.data.label}.log", "w",  # noqa: SIM115
-                        encoding="utf-8")
+        # Kept open for the server's whole life; closed in stop().
+        self.log = open(  # noqa: SIM115
+            RESULTS / "logs" / f"{self.name}-{self.data.label}.log", "w", encoding="utf-8"
+        )
         started = time.perf_counter()
         self.process = subprocess.Popen(
             [part.replace("{port}", str(self.port)) for part in command],
-            stdout=stdout if stdout is not None else self.log, stderr=self.log,
-            stdin=subprocess.DEVNULL, start_new_session=True, env=env, cwd=str(RESULTS))
+            stdout=stdout if stdout is not None else self.log,
+            stderr=self.log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+            cwd=str(RESULTS),
+        )
         return started
 
     def wait_until(self, started: float, probe: Any, limit: float) -> float:
         deadline = started + limit
         while time.perf_counter() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise ServerError(f"{self.name} exited with code {self.process.returncode} "
-                                  f"(see results/logs/{self.name}-{self.data.label}.log)")
+                raise ServerError(
+                    f"{self.name} exited with code {self.process.returncode} "
+                    f"(see results/logs/{self.name}-{self.data.label}.log)"
+                )
             try:
                 if probe():
                     return time.perf_counter() - started
@@ -400,9 +449,17 @@ class Server:
         raise ServerError(f"{self.name} was not ready after {limit:.0f} s")
 
     def first_query(self) -> bool:
-        status, _type, _body = call(self.port, "POST", self.query_path, b"ASK {}",
-                                    {"Content-Type": "application/sparql-query",
-                                     "Accept": "application/sparql-results+json"}, timeout=5)
+        status, _type, _body = call(
+            self.port,
+            "POST",
+            self.query_path,
+            b"ASK {}",
+            {
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json",
+            },
+            timeout=5,
+        )
         return status == 200
 
     def stop(self) -> None:
@@ -429,9 +486,22 @@ class Server:
 class Ours(Server):
     def start(self, store: str = "memory") -> None:
         self.query_path = "/sparql"
-        command = [str(BIN / "d4sme-kg"), "serve", "--host", "127.0.0.1", "--port", "{port}",
-                   "--workers", str(self.args.workers), "--threads", str(self.args.threads),
-                   "--store", store, "--timeout", str(self.args.request_timeout)]
+        command = [
+            str(BIN / "d4sme-kg"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--workers",
+            str(self.args.workers),
+            "--threads",
+            str(self.args.threads),
+            "--store",
+            store,
+            "--timeout",
+            str(self.args.request_timeout),
+        ]
         if self.data.synthetic:
             # Synthetic data does not follow the shapes (no ontology, made-up text).
             command += ["--data", str(self.data.path), "--no-validate"]
@@ -447,20 +517,29 @@ class Ours(Server):
         self.start_seconds = self.wait_until(started, healthy, self.args.start_timeout)
         self.ready_seconds = self.start_seconds
         self.load_seconds = self.extra["healthz"].get("startSeconds")
-        self.note = ("load = the service's own startSeconds (load" +
-                     (" + SHACL validation" if not self.data.synthetic else "") + ")")
+        self.note = (
+            "load = the service's own startSeconds (load"
+            + (" + SHACL validation" if not self.data.synthetic else "")
+            + ")"
+        )
 
 
 class Oxigraph(Server):
     def start(self) -> None:
         self.query_path = "/query"
-        started = self.spawn([str(BIN / "oxigraph"), "serve", "--bind", "127.0.0.1:{port}",
-                              "--union-default-graph"])
+        started = self.spawn(
+            [str(BIN / "oxigraph"), "serve", "--bind", "127.0.0.1:{port}", "--union-default-graph"]
+        )
         self.start_seconds = self.wait_until(started, self.first_query, self.args.start_timeout)
         before = time.perf_counter()
-        status, _type, body = call(self.port, "POST", "/store", self.data.path.read_bytes(),
-                                   {"Content-Type": "application/n-quads"},
-                                   timeout=self.args.start_timeout)
+        status, _type, body = call(
+            self.port,
+            "POST",
+            "/store",
+            self.data.path.read_bytes(),
+            {"Content-Type": "application/n-quads"},
+            timeout=self.args.start_timeout,
+        )
         if status not in (200, 201, 204):
             raise ServerError(f"oxigraph /store answered {status}: {body[:200]!r}")
         self.load_seconds = time.perf_counter() - before
@@ -472,9 +551,19 @@ class RdflibEndpoint(Server):
     def start(self) -> None:
         self.query_path = "/"
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        started = self.spawn([str(BIN / "rdflib-endpoint"), "serve", str(self.data.path),
-                              "--host", "127.0.0.1", "--port", "{port}"], env=env,
-                             stdout=subprocess.PIPE)
+        started = self.spawn(
+            [
+                str(BIN / "rdflib-endpoint"),
+                "serve",
+                str(self.data.path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+        )
         loaded: dict[str, float] = {}
         assert self.process is not None and self.process.stdout is not None
         stream = self.process.stdout
@@ -489,8 +578,9 @@ class RdflibEndpoint(Server):
                     log.write(line)
 
         threading.Thread(target=read, daemon=True).start()
-        self.start_seconds = self.wait_until(started, self.first_query,
-                                             self.args.rdflib_load_timeout)
+        self.start_seconds = self.wait_until(
+            started, self.first_query, self.args.rdflib_load_timeout
+        )
         self.ready_seconds = self.start_seconds
         if "at" in loaded:
             self.load_seconds = loaded["at"] - started
@@ -555,11 +645,15 @@ def load_average() -> float:
         return float(handle.read().split()[0])
 
 
-def time_query(server: Server, text: str, form: str, args: argparse.Namespace,
-               slow: bool) -> dict[str, Any]:
+def time_query(
+    server: Server, text: str, form: str, args: argparse.Namespace, slow: bool
+) -> dict[str, Any]:
     """C keep-alive clients, bounded by a request count and by seconds."""
-    headers = {"Content-Type": "application/sparql-query; charset=utf-8",
-               "Accept": accept_for(form), "Connection": "keep-alive"}
+    headers = {
+        "Content-Type": "application/sparql-query; charset=utf-8",
+        "Accept": accept_for(form),
+        "Connection": "keep-alive",
+    }
     concurrency = args.concurrency
     limit = concurrency if slow else args.requests
     latencies: list[float] = []
@@ -570,13 +664,20 @@ def time_query(server: Server, text: str, form: str, args: argparse.Namespace,
     # Warm-up: a few sequential requests, not counted.
     if not slow:
         for _ in range(args.warmup):
-            call(server.port, "POST", server.query_path, distinct(text), headers,
-                 timeout=args.request_timeout)
+            call(
+                server.port,
+                "POST",
+                server.query_path,
+                distinct(text),
+                headers,
+                timeout=args.request_timeout,
+            )
     deadline = time.perf_counter() + args.seconds
 
     def client() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", server.port,
-                                                timeout=args.request_timeout)
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", server.port, timeout=args.request_timeout
+        )
         mine: list[float] = []
         try:
             while True:
@@ -599,8 +700,9 @@ def time_query(server: Server, text: str, form: str, args: argparse.Namespace,
                     with lock:
                         errors.append(type(error).__name__)
                     connection.close()
-                    connection = http.client.HTTPConnection("127.0.0.1", server.port,
-                                                            timeout=args.request_timeout)
+                    connection = http.client.HTTPConnection(
+                        "127.0.0.1", server.port, timeout=args.request_timeout
+                    )
                 if ok:
                     mine.append(time.perf_counter() - began)
         finally:
@@ -648,39 +750,63 @@ def summarise(runs: list[dict[str, Any]], cpus: int) -> dict[str, Any]:
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 2) if latencies else None,
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 2) if latencies else None,
         "server_cpu_ms_per_request": round(sum(r["server_cpu"] for r in runs) * 1000 / answered, 3)
-        if answered else None,
+        if answered
+        else None,
         "client_cpu_ms_per_request": round(sum(r["client_cpu"] for r in runs) * 1000 / answered, 3)
-        if answered else None,
+        if answered
+        else None,
         # CPU used by processes that are neither the server nor this benchmark, as a share of
         # the machine: above ~0.1 the figures are disturbed by other work on the machine.
         "others_cpu_share": round(sum(r["others_cpu"] for r in runs) / (wall * cpus), 3)
-        if wall > 0 else None,
+        if wall > 0
+        else None,
     }
 
 
-def check_answer(server: Server, text: str, form: str, expected: Any,
-                 args: argparse.Namespace) -> dict[str, Any]:
+def check_answer(
+    server: Server, text: str, form: str, expected: Any, args: argparse.Namespace
+) -> dict[str, Any]:
     began = time.perf_counter()
     try:
-        status, media, body = call(server.port, "POST", server.query_path, distinct(text),
-                                   {"Content-Type": "application/sparql-query; charset=utf-8",
-                                    "Accept": accept_for(form)}, timeout=args.request_timeout)
+        status, media, body = call(
+            server.port,
+            "POST",
+            server.query_path,
+            distinct(text),
+            {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept_for(form)},
+            timeout=args.request_timeout,
+        )
     except (OSError, http.client.HTTPException) as error:
-        return {"status": "ERROR", "detail": f"{type(error).__name__}: {error}",
-                "check_seconds": round(time.perf_counter() - began, 3)}
+        return {
+            "status": "ERROR",
+            "detail": f"{type(error).__name__}: {error}",
+            "check_seconds": round(time.perf_counter() - began, 3),
+        }
     seconds = time.perf_counter() - began
     if status != 200:
         text = body[:300].decode("utf-8", "replace")
-        return {"status": "ERROR", "detail": f"HTTP {status}: {text}",
-                "check_seconds": round(seconds, 3)}
+        return {
+            "status": "ERROR",
+            "detail": f"HTTP {status}: {text}",
+            "check_seconds": round(seconds, 3),
+        }
     try:
         got = canonical(form, body, media)
     except Exception as error:  # an answer we cannot read is a wrong answer
-        return {"status": "FAIL", "detail": f"unreadable {media!r} answer: {error}",
-                "check_seconds": round(seconds, 3)}
+        return {
+            "status": "FAIL",
+            "detail": f"unreadable {media!r} answer: {error}",
+            "check_seconds": round(seconds, 3),
+        }
     ok, detail = same(expected, got)
-    return {"status": "OK" if ok else "FAIL", "detail": detail, "check_seconds": round(seconds, 3),
-            "bytes": len(body), "media": media.split(";")[0], "rows": _size(got)}
+    return {
+        "status": "OK" if ok else "FAIL",
+        "detail": detail,
+        "check_seconds": round(seconds, 3),
+        "bytes": len(body),
+        "media": media.split(";")[0],
+        "rows": _size(got),
+    }
 
 
 def _size(answer: Any) -> int:
@@ -698,19 +824,26 @@ def start_server(server: Server, start: Any) -> dict[str, Any]:
     except ServerError as error:
         server.stop()
         return {**record, "skipped": str(error)}
-    record.update({
-        "start_s": round(server.start_seconds, 3),
-        "load_s": round(server.load_seconds, 3) if server.load_seconds is not None else None,
-        "ready_s": round(server.ready_seconds, 3),
-        "note": server.note,
-        "memory_idle": memory(server.pid),
-    })
+    record.update(
+        {
+            "start_s": round(server.start_seconds, 3),
+            "load_s": round(server.load_seconds, 3) if server.load_seconds is not None else None,
+            "ready_s": round(server.ready_seconds, 3),
+            "note": server.note,
+            "memory_idle": memory(server.pid),
+        }
+    )
     return record
 
 
-def measure(servers: dict[str, Server], records: dict[str, dict[str, Any]], data: DataSet,
-            expected: dict[str, Any], queries: list[tuple[str, str, str]],
-            args: argparse.Namespace) -> None:
+def measure(
+    servers: dict[str, Server],
+    records: dict[str, dict[str, Any]],
+    data: DataSet,
+    expected: dict[str, Any],
+    queries: list[tuple[str, str, str]],
+    args: argparse.Namespace,
+) -> None:
     """Check every answer, then time every query on every server in turn, in rounds.
 
     The servers run side by side and take turns query by query, so that whatever else
@@ -728,8 +861,9 @@ def measure(servers: dict[str, Server], records: dict[str, dict[str, Any]], data
             if name == PING[0]:
                 checks[key][name] = {"status": "OK", "detail": "", "check_seconds": 0.0}
             else:
-                checks[key][name] = check_answer(server, texts[name], forms[name],
-                                                 expected[name], args)
+                checks[key][name] = check_answer(
+                    server, texts[name], forms[name], expected[name], args
+                )
     for round_index in range(args.rounds):
         for name in texts:
             for key, server in live.items():
@@ -740,7 +874,8 @@ def measure(servers: dict[str, Server], records: dict[str, dict[str, Any]], data
                 if slow and round_index > 0:
                     continue  # one bounded round is enough for a query slower than the budget
                 runs[key].setdefault(name, []).append(
-                    time_query(server, texts[name], forms[name], args, slow))
+                    time_query(server, texts[name], forms[name], args, slow)
+                )
     for key in live:
         results: dict[str, Any] = {}
         for name in texts:
@@ -748,10 +883,12 @@ def measure(servers: dict[str, Server], records: dict[str, dict[str, Any]], data
             if name in runs[key]:
                 entry.update(summarise(runs[key][name], os.cpu_count() or 1))
             results[name] = entry
-            print(f"    {key:9} {name:14} {entry['status']:5} qps={entry.get('qps', '-')} "
-                  f"p50={entry.get('p50_ms')}ms cpu/req={entry.get('server_cpu_ms_per_request')}ms "
-                  f"others={entry.get('others_cpu_share')} {entry.get('detail', '')[:100]}",
-                  flush=True)
+            print(
+                f"    {key:9} {name:14} {entry['status']:5} qps={entry.get('qps', '-')} "
+                f"p50={entry.get('p50_ms')}ms cpu/req={entry.get('server_cpu_ms_per_request')}ms "
+                f"others={entry.get('others_cpu_share')} {entry.get('detail', '')[:100]}",
+                flush=True,
+            )
         records[key]["memory_peak"] = samplers[key].stop()
         records[key]["queries"] = results
 
@@ -759,9 +896,13 @@ def measure(servers: dict[str, Server], records: dict[str, dict[str, Any]], data
 # -- the run -------------------------------------------------------------------------------------
 
 
-def geomean_ratio(ours: dict[str, Any], other: dict[str, Any], names: list[str],
-                  measure_key: str = "qps", invert: bool = False
-                  ) -> tuple[float | None, list[str]]:
+def geomean_ratio(
+    ours: dict[str, Any],
+    other: dict[str, Any],
+    names: list[str],
+    measure_key: str = "qps",
+    invert: bool = False,
+) -> tuple[float | None, list[str]]:
     """Geometric mean over the queries both answered right of ours/other (other/ours if
     ``invert``, for costs such as CPU per request)."""
     logs, used = [], []
@@ -782,28 +923,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "meta": {
             "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "machine": platform.platform(), "cpus": os.cpu_count(),
-            "python": platform.python_version(), "pyoxigraph": ox.__version__,
+            "machine": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "pyoxigraph": ox.__version__,
             "oxigraph": _version([str(BIN / "oxigraph"), "--version"]),
             "rdflib_endpoint": _package_version("rdflib-endpoint"),
             "rdflib": _package_version("rdflib"),
             "d4sme_kg": _package_version("d4sme-kg"),
             "args": {k: v for k, v in vars(args).items()},
-            "queries": {name: {"what": what, "text": PREFIXES + text}
-                        for name, what, text in [*QUERIES, PING]},
+            "queries": {
+                name: {"what": what, "text": PREFIXES + text}
+                for name, what, text in [*QUERIES, PING]
+            },
         },
         "sizes": [],
     }
     for label in args.sizes:
         data = prepare(label, args.seed)
         print(f"== {data.label}: {data.path.name}", flush=True)
-        concrete = [(name, what, PREFIXES + text.format(**data.anchors))
-                    for name, what, text in QUERIES]
+        concrete = [
+            (name, what, PREFIXES + text.format(**data.anchors)) for name, what, text in QUERIES
+        ]
         expected, quads, ref_load = reference_answers(data, concrete)
         data.quads = quads
         print(f"   reference: {quads} quads loaded in {ref_load:.2f} s", flush=True)
-        entry: dict[str, Any] = {"dataset": data.label, "file": data.path.name, "quads": quads,
-                                 "anchors": data.anchors, "servers": {}}
+        entry: dict[str, Any] = {
+            "dataset": data.label,
+            "file": data.path.name,
+            "quads": quads,
+            "anchors": data.anchors,
+            "servers": {},
+        }
         servers: dict[str, Server] = {}
         records: dict[str, dict[str, Any]] = {}
         disk_dir = RESULTS / f"store-{data.label}"
@@ -814,8 +965,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     records["rdflib"] = {
                         "server": "rdflib",
                         "skipped": f"not run above {args.rdflib_max_size:.0e} quads "
-                                   f"(--rdflib-max-size): loading takes minutes and one "
-                                   f"scan query tens of seconds"}
+                        f"(--rdflib-max-size): loading takes minutes and one "
+                        f"scan query tens of seconds",
+                    }
                     print(f"    rdflib    skipped: {records['rdflib']['skipped']}", flush=True)
                     continue
                 variants: list[tuple[str, Server, Any]] = []
@@ -825,8 +977,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     if args.disk:
                         _remove_tree(disk_dir)
                         disk = Ours("ours-disk", data, args)
-                        variants.append(("ours-disk", disk,
-                                         lambda d=disk, p=disk_dir: d.start(str(p))))
+                        variants.append(
+                            ("ours-disk", disk, lambda d=disk, p=disk_dir: d.start(str(p)))
+                        )
                 elif name == "oxigraph":
                     oxi = Oxigraph("oxigraph", data, args)
                     variants.append(("oxigraph", oxi, oxi.start))
@@ -838,7 +991,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     records[key] = start_server(server, start)
                     shown = records[key].get("skipped") or (
                         f"start {records[key]['start_s']} s, load {records[key]['load_s']} s, "
-                        f"{records[key]['memory_idle']}")
+                        f"{records[key]['memory_idle']}"
+                    )
                     print(f"    {key:9} {shown}", flush=True)
             measure(servers, records, data, expected, concrete, args)
         finally:
@@ -850,8 +1004,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for other in ("oxigraph", "rdflib"):
             if other in records and "skipped" not in records[other] and "ours" in records:
                 value, used = geomean_ratio(records["ours"], records[other], names)
-                cpu, _used = geomean_ratio(records["ours"], records[other], names,
-                                           "server_cpu_ms_per_request", invert=True)
+                cpu, _used = geomean_ratio(
+                    records["ours"], records[other], names, "server_cpu_ms_per_request", invert=True
+                )
                 ratios[f"ours/{other}"] = {"geomean": value, "queries": used, "cpu_geomean": cpu}
         entry["ratios"] = ratios
         report["sizes"].append(entry)
@@ -884,8 +1039,12 @@ def _package_version(name: str) -> str:
 
 # -- the report ----------------------------------------------------------------------------------
 
-TARGETS = {"ours/oxigraph": lambda label: 0.3 if label == "article" else (
-    0.5 if label in ("1e5", "1e6") else None), "ours/rdflib": lambda label: 20.0}
+TARGETS = {
+    "ours/oxigraph": lambda label: (
+        0.3 if label == "article" else (0.5 if label in ("1e5", "1e6") else None)
+    ),
+    "ours/rdflib": lambda label: 20.0,
+}
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -930,25 +1089,35 @@ def markdown(report: dict[str, Any]) -> str:
                 verdict = "" if target is None else (" ✅" if value >= target else " ❌")
                 used = len(ratio["queries"])
                 cpu = ratio.get("cpu_geomean")
-                cells += [f"{value:.3g}×{verdict} ({used} q)",
-                          "–" if cpu is None else f"{cpu:.3g}×", _target(target)]
+                cells += [
+                    f"{value:.3g}×{verdict} ({used} q)",
+                    "–" if cpu is None else f"{cpu:.3g}×",
+                    _target(target),
+                ]
         out.append("| " + " | ".join(cells) + " |")
-    out += ["", "## Servers", "",
-            "| size | server | start s | load s | ready s | RSS idle MB | PSS idle MB | "
-            "RSS peak MB | PSS peak MB | procs | load avg | note |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    out += [
+        "",
+        "## Servers",
+        "",
+        "| size | server | start s | load s | ready s | RSS idle MB | PSS idle MB | "
+        "RSS peak MB | PSS peak MB | procs | load avg | note |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for entry in report["sizes"]:
         for key, record in entry["servers"].items():
             if "skipped" in record:
-                out.append(f"| {entry['dataset']} | {key} | skipped: {record['skipped']} "
-                           "| | | | | | | | | |")
+                out.append(
+                    f"| {entry['dataset']} | {key} | skipped: {record['skipped']} "
+                    "| | | | | | | | | |"
+                )
                 continue
             idle, peak = record["memory_idle"], record.get("memory_peak", {})
             out.append(
                 f"| {entry['dataset']} | {key} | {record['start_s']} | {record['load_s']} | "
                 f"{record['ready_s']} | {idle['rss_mb']} | {idle['pss_mb']} | "
                 f"{peak.get('rss_mb', '–')} | {peak.get('pss_mb', '–')} | {idle['processes']} | "
-                f"{record.get('load_average_at_start', '–')} | {record['note']} |")
+                f"{record.get('load_average_at_start', '–')} | {record['note']} |"
+            )
     for entry in report["sizes"]:
         servers = [k for k, r in entry["servers"].items() if "skipped" not in r]
         out += ["", f"## {entry['dataset']} ({entry['quads']} quads)", ""]
@@ -969,9 +1138,12 @@ def markdown(report: dict[str, Any]) -> str:
                     rows = str(result["rows"])
                 status = result.get("status", "–")
                 mark = "" if status == "OK" else f" **{status}**"
-                cells += [f"{result.get('qps', '–')}{mark}", str(result.get("p50_ms", "–")),
-                          str(result.get("p99_ms", "–")),
-                          str(result.get("server_cpu_ms_per_request", "–"))]
+                cells += [
+                    f"{result.get('qps', '–')}{mark}",
+                    str(result.get("p50_ms", "–")),
+                    str(result.get("p99_ms", "–")),
+                    str(result.get("server_cpu_ms_per_request", "–")),
+                ]
             for other in ("oxigraph", "rdflib"):
                 if other in servers and "ours" in servers:
                     a = entry["servers"]["ours"]["queries"].get(name, {})
@@ -983,16 +1155,25 @@ def markdown(report: dict[str, Any]) -> str:
                         cells.append("–")
             label = name + (" (not in ratios)" if name == PING[0] else "")
             out.append("| " + " | ".join([label, rows, *cells]) + " |")
-        shares = [r.get("others_cpu_share") for key in servers
-                  for r in entry["servers"][key]["queries"].values()
-                  if r.get("others_cpu_share") is not None]
+        shares = [
+            r.get("others_cpu_share")
+            for key in servers
+            for r in entry["servers"][key]["queries"].values()
+            if r.get("others_cpu_share") is not None
+        ]
         if shares:
-            out += ["", f"CPU taken by other processes on the machine while timing: median "
-                        f"{sorted(shares)[len(shares) // 2]:.0%}, max {max(shares):.0%} of "
-                        f"{meta['cpus']} CPUs."]
-        failures = [(key, name, r.get("detail", "")) for key in servers
-                    for name, r in entry["servers"][key]["queries"].items()
-                    if r.get("status") != "OK"]
+            out += [
+                "",
+                f"CPU taken by other processes on the machine while timing: median "
+                f"{sorted(shares)[len(shares) // 2]:.0%}, max {max(shares):.0%} of "
+                f"{meta['cpus']} CPUs.",
+            ]
+        failures = [
+            (key, name, r.get("detail", ""))
+            for key in servers
+            for name, r in entry["servers"][key]["queries"].items()
+            if r.get("status") != "OK"
+        ]
         if failures:
             out += ["", "Wrong or failed answers:", ""]
             out += [f"- **{key}** `{name}`: {detail}" for key, name, detail in failures]
@@ -1008,33 +1189,63 @@ def _target(value: float | None) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="article,1e4,1e5,1e6",
-                        help="comma-separated: article and/or quad counts (default: %(default)s)")
-    parser.add_argument("--servers", default="ours,oxigraph,rdflib",
-                        help="comma-separated subset of ours,oxigraph,rdflib")
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer requests and seconds per query (a few minutes in all)")
+    parser.add_argument(
+        "--sizes",
+        default="article,1e4,1e5,1e6",
+        help="comma-separated: article and/or quad counts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--servers",
+        default="ours,oxigraph,rdflib",
+        help="comma-separated subset of ours,oxigraph,rdflib",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer requests and seconds per query (a few minutes in all)",
+    )
     parser.add_argument("-c", "--concurrency", type=int, default=4, help="concurrent clients")
-    parser.add_argument("--requests", type=int, default=None,
-                        help="most timed requests per query (default 2000; quick 300)")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="most seconds per query and round (default 4; quick 2)")
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="times every query is timed on every server, in turns; the "
-                             "median throughput is kept (default 2; quick 1)")
-    parser.add_argument("--warmup", type=int, default=None,
-                        help="untimed requests per query first (default 5; quick 2)")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        help="most timed requests per query (default 2000; quick 300)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="most seconds per query and round (default 4; quick 2)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="times every query is timed on every server, in turns; the "
+        "median throughput is kept (default 2; quick 1)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="untimed requests per query first (default 5; quick 2)",
+    )
     parser.add_argument("--disk", action="store_true", help="also run ours with an on-disk store")
     parser.add_argument("--workers", type=int, default=2, help="ours: evaluator processes")
     parser.add_argument("--threads", type=int, default=8, help="ours: HTTP threads")
-    parser.add_argument("--rdflib-max-size", type=float, default=1e5,
-                        help="skip rdflib-endpoint on synthetic data above this many quads")
+    parser.add_argument(
+        "--rdflib-max-size",
+        type=float,
+        default=1e5,
+        help="skip rdflib-endpoint on synthetic data above this many quads",
+    )
     parser.add_argument("--rdflib-load-timeout", type=float, default=600.0)
     parser.add_argument("--start-timeout", type=float, default=600.0)
     parser.add_argument("--request-timeout", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", default=None,
-                        help="base name of the result files in benchmarks/results/")
+    parser.add_argument(
+        "--out", default=None, help="base name of the result files in benchmarks/results/"
+    )
     args = parser.parse_args(argv)
     args.sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
@@ -1063,12 +1274,17 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     json_path = RESULTS / f"{args.out}.json"
     md_path = RESULTS / f"{args.out}.md"
-    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
-                         encoding="utf-8")
+    json_path.write_text(
+        json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     md_path.write_text(markdown(report), encoding="utf-8")
     print(f"wrote {json_path} and {md_path} ({report['meta']['total_seconds']} s)")
-    failed = any(r.get("status") == "FAIL" for e in report["sizes"] for s in e["servers"].values()
-                 for r in s.get("queries", {}).values())
+    failed = any(
+        r.get("status") == "FAIL"
+        for e in report["sizes"]
+        for s in e["servers"].values()
+        for r in s.get("queries", {}).values()
+    )
     return 1 if failed else 0
 
 

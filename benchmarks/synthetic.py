@@ -53,37 +53,121 @@ DCT = "http://purl.org/dc/terms/"
 
 #: Word pairs the labels, descriptions and source lines are made of (Korean, English).
 WORDS = [
-    ("디지털", "digital"), ("플랫폼", "platform"), ("중소기업", "SME"), ("인공지능", "AI"),
-    ("블록체인", "blockchain"), ("핀테크", "fintech"), ("물류", "logistics"),
-    ("제조", "manufacturing"), ("유통", "retail"), ("금융", "finance"), ("교육", "education"),
-    ("의료", "health"), ("관광", "tourism"), ("농업", "farming"), ("에너지", "energy"),
-    ("모빌리티", "mobility"), ("결제", "payment"), ("메시지", "messaging"), ("광고", "advertising"),
-    ("데이터", "data"), ("클라우드", "cloud"), ("보안", "security"), ("수출", "export"),
-    ("창업", "start-up"), ("혁신", "innovation"), ("상생", "shared growth"), ("고객", "customer"),
-    ("상담", "consulting"), ("주문", "ordering"), ("배송", "delivery"), ("생산", "production"),
-    ("설계", "design"), ("인재", "talent"), ("정책", "policy"), ("규제", "regulation"),
-    ("투자", "investment"), ("지역", "regional"), ("스마트", "smart"), ("공장", "factory"),
-    ("검색", "search"), ("지도", "maps"), ("음악", "music"), ("게임", "games"),
+    ("디지털", "digital"),
+    ("플랫폼", "platform"),
+    ("중소기업", "SME"),
+    ("인공지능", "AI"),
+    ("블록체인", "blockchain"),
+    ("핀테크", "fintech"),
+    ("물류", "logistics"),
+    ("제조", "manufacturing"),
+    ("유통", "retail"),
+    ("금융", "finance"),
+    ("교육", "education"),
+    ("의료", "health"),
+    ("관광", "tourism"),
+    ("농업", "farming"),
+    ("에너지", "energy"),
+    ("모빌리티", "mobility"),
+    ("결제", "payment"),
+    ("메시지", "messaging"),
+    ("광고", "advertising"),
+    ("데이터", "data"),
+    ("클라우드", "cloud"),
+    ("보안", "security"),
+    ("수출", "export"),
+    ("창업", "start-up"),
+    ("혁신", "innovation"),
+    ("상생", "shared growth"),
+    ("고객", "customer"),
+    ("상담", "consulting"),
+    ("주문", "ordering"),
+    ("배송", "delivery"),
+    ("생산", "production"),
+    ("설계", "design"),
+    ("인재", "talent"),
+    ("정책", "policy"),
+    ("규제", "regulation"),
+    ("투자", "investment"),
+    ("지역", "regional"),
+    ("스마트", "smart"),
+    ("공장", "factory"),
+    ("검색", "search"),
+    ("지도", "maps"),
+    ("음악", "music"),
+    ("게임", "games"),
     ("쇼핑", "shopping"),
-    ("예약", "booking"), ("번역", "translation"), ("음성", "voice"), ("챗봇", "chatbot"),
-    ("분석", "analytics"), ("자동화", "automation"), ("협업", "collaboration"), ("채용", "hiring"),
-    ("회계", "accounting"), ("세무", "tax"), ("보험", "insurance"), ("부동산", "real estate"),
-    ("식품", "food"), ("패션", "fashion"), ("콘텐츠", "content"), ("미디어", "media"),
+    ("예약", "booking"),
+    ("번역", "translation"),
+    ("음성", "voice"),
+    ("챗봇", "chatbot"),
+    ("분석", "analytics"),
+    ("자동화", "automation"),
+    ("협업", "collaboration"),
+    ("채용", "hiring"),
+    ("회계", "accounting"),
+    ("세무", "tax"),
+    ("보험", "insurance"),
+    ("부동산", "real estate"),
+    ("식품", "food"),
+    ("패션", "fashion"),
+    ("콘텐츠", "content"),
+    ("미디어", "media"),
 ]
-ORG_KINDS = [("기업", "company"), ("협회", "association"), ("재단", "foundation"),
-             ("연구소", "institute"), ("정부 기관", "government agency"), ("스타트업", "start-up")]
-FAMILY = [("김", "Kim"), ("이", "Lee"), ("박", "Park"), ("최", "Choi"), ("정", "Jung"),
-          ("강", "Kang"), ("조", "Cho"), ("윤", "Yoon"), ("장", "Jang"), ("임", "Lim")]
-GIVEN = [("민준", "Min-jun"), ("서연", "Seo-yeon"), ("도윤", "Do-yun"), ("지우", "Ji-u"),
-         ("하준", "Ha-jun"), ("수아", "Su-a"), ("예준", "Ye-jun"), ("지호", "Ji-ho"),
-         ("서준", "Seo-jun"), ("하은", "Ha-eun"), ("대원", "Dae-won"), ("영선", "Young-sun"),
-         ("수원", "Su-won"), ("현우", "Hyeon-u"), ("지민", "Ji-min"), ("은서", "Eun-seo")]
-VERBS = [("지원합니다", "supports"), ("소개했습니다", "presented"), ("발표했습니다", "announced"),
-         ("강조했습니다", "stressed"), ("논의했습니다", "discussed"), ("제공합니다", "offers")]
-ACTIVITIES = ["infer-year", "infer-from-context", "infer-from-general-knowledge",
-              "describe-source"]
-ROLES = [("이사", "director"), ("장관", "minister"), ("대표", "chief executive"),
-         ("팀장", "team lead"), ("연구원", "researcher")]
+ORG_KINDS = [
+    ("기업", "company"),
+    ("협회", "association"),
+    ("재단", "foundation"),
+    ("연구소", "institute"),
+    ("정부 기관", "government agency"),
+    ("스타트업", "start-up"),
+]
+FAMILY = [
+    ("김", "Kim"),
+    ("이", "Lee"),
+    ("박", "Park"),
+    ("최", "Choi"),
+    ("정", "Jung"),
+    ("강", "Kang"),
+    ("조", "Cho"),
+    ("윤", "Yoon"),
+    ("장", "Jang"),
+    ("임", "Lim"),
+]
+GIVEN = [
+    ("민준", "Min-jun"),
+    ("서연", "Seo-yeon"),
+    ("도윤", "Do-yun"),
+    ("지우", "Ji-u"),
+    ("하준", "Ha-jun"),
+    ("수아", "Su-a"),
+    ("예준", "Ye-jun"),
+    ("지호", "Ji-ho"),
+    ("서준", "Seo-jun"),
+    ("하은", "Ha-eun"),
+    ("대원", "Dae-won"),
+    ("영선", "Young-sun"),
+    ("수원", "Su-won"),
+    ("현우", "Hyeon-u"),
+    ("지민", "Ji-min"),
+    ("은서", "Eun-seo"),
+]
+VERBS = [
+    ("지원합니다", "supports"),
+    ("소개했습니다", "presented"),
+    ("발표했습니다", "announced"),
+    ("강조했습니다", "stressed"),
+    ("논의했습니다", "discussed"),
+    ("제공합니다", "offers"),
+]
+ACTIVITIES = ["infer-year", "infer-from-context", "infer-from-general-knowledge", "describe-source"]
+ROLES = [
+    ("이사", "director"),
+    ("장관", "minister"),
+    ("대표", "chief executive"),
+    ("팀장", "team lead"),
+    ("연구원", "researcher"),
+]
 HUBS = 8  # organisations most events refer to (Kakao, OECD ... in the article)
 LINES = 20  # lines of a synthetic article, as in the real one
 
@@ -411,8 +495,9 @@ class Generator:
         self._labels(event, f"제{u + 1}회 {ko} 라운드테이블 회의", f"Roundtable {u + 1} on {en}")
         w.add(event, SCHEMA + "description", lang(f"A meeting on {en}.", "en"))
         w.add(event, SCHEMA + "description", lang(f"{ko}에 관한 회의.", "ko"))
-        fact(event, SCHEMA + "superEvent", iri(f"series-{u // 10}"),
-             f"super-event-series-{u // 10}")
+        fact(
+            event, SCHEMA + "superEvent", iri(f"series-{u // 10}"), f"super-event-series-{u // 10}"
+        )
         if u % 10 == 0:
             series = iri(f"series-{u // 10}")
             w.add(series, RDF + "type", "<" + SCHEMA + "EventSeries>")
@@ -425,7 +510,7 @@ class Generator:
         for _ in range(rng.randint(3, 7)):
             attendees.add(self.org(self.pick_org()))
         for o in sorted(attendees):
-            fact(event, SCHEMA + "attendee", o, "attendee-" + o[len(KG) + 1:-1])
+            fact(event, SCHEMA + "attendee", o, "attendee-" + o[len(KG) + 1 : -1])
         fact(event, KGO + "sessionChair", chair, "session-chair")
         w.add(event, KGO + "mention", evidence[1])
         services = []
@@ -471,7 +556,7 @@ class Generator:
 
         # One claim per fact triple.
         for s, p, o, slug in facts:
-            subject = s[len(KG) + 1:-1]
+            subject = s[len(KG) + 1 : -1]
             claim = iri(f"claim-{subject}-{p.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}-{slug}")
             w.add(claim, RDF + "type", "<" + KGO + "Claim>")
             w.add(claim, RDF + "subject", s)
@@ -508,8 +593,13 @@ class Generator:
             w.add(node, KGO + "lineEnd", typed(starts[i - 1] + len(line), "integer"))
         w.graph("data")
 
-    def service(self, u: int, provider: str, ev_pick: Callable[[], str],
-                fact: Callable[[str, str, str, str], None]) -> str:
+    def service(
+        self,
+        u: int,
+        provider: str,
+        ev_pick: Callable[[], str],
+        fact: Callable[[str, str, str, str], None],
+    ) -> str:
         rng, w = self.rng, self.w
         n = self.next_service
         self.next_service += 1
@@ -546,8 +636,9 @@ class Generator:
         return w.lines[: self.target]
 
 
-def generate(size: int, seed: int = 42,
-             output: Path | None = None) -> tuple[Path, dict[str, object]]:
+def generate(
+    size: int, seed: int = 42, output: Path | None = None
+) -> tuple[Path, dict[str, object]]:
     """Write exactly ``size`` quads to ``output``; return the path and the anchors."""
     output = output or RESULTS / f"synthetic-{size}.nq"
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -570,8 +661,9 @@ def generate(size: int, seed: int = 42,
         "word_en": "platform",
         "seconds": round(time.perf_counter() - started, 3),
     }
-    Path(str(output) + ".anchors.json").write_text(json.dumps(anchors, indent=2) + "\n",
-                                                   encoding="utf-8")
+    Path(str(output) + ".anchors.json").write_text(
+        json.dumps(anchors, indent=2) + "\n", encoding="utf-8"
+    )
     return output, anchors
 
 
@@ -586,12 +678,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("size", type=parse_size, help="number of quads (e.g. 1000, 1e5, 1e6)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="N-Quads file to write (default benchmarks/results/synthetic-N.nq)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="N-Quads file to write (default benchmarks/results/synthetic-N.nq)",
+    )
     args = parser.parse_args(argv)
     path, anchors = generate(args.size, args.seed, args.output)
-    print(f"wrote {args.size} quads ({anchors['units']} units, {anchors['claims']} claims) to "
-          f"{path} in {anchors['seconds']} s", file=sys.stderr)
+    print(
+        f"wrote {args.size} quads ({anchors['units']} units, {anchors['claims']} claims) to "
+        f"{path} in {anchors['seconds']} s",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -57,26 +57,36 @@ def cold(command: list[str], runs: int) -> dict[str, Any]:
         codes.append(done.returncode)
         # ru_maxrss of the finished child (kB); the largest child so far, a fair upper bound.
         peak_kb.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return {"command": " ".join(Path(command[0]).name if i == 0 else c
-                                for i, c in enumerate(command)),
-            "runs": runs, "median_s": round(statistics.median(times), 3),
-            "min_s": round(min(times), 3), "max_s": round(max(times), 3),
-            "all_s": [round(t, 3) for t in times], "exit_codes": sorted(set(codes)),
-            "cpu_median_s": round(statistics.median(cpu), 3),
-            "max_rss_mb": round(max(peak_kb) / 1024, 1)}
+    return {
+        "command": " ".join(Path(command[0]).name if i == 0 else c for i, c in enumerate(command)),
+        "runs": runs,
+        "median_s": round(statistics.median(times), 3),
+        "min_s": round(min(times), 3),
+        "max_s": round(max(times), 3),
+        "all_s": [round(t, 3) for t in times],
+        "exit_codes": sorted(set(codes)),
+        "cpu_median_s": round(statistics.median(cpu), 3),
+        "max_rss_mb": round(max(peak_kb) / 1024, 1),
+    }
 
 
 def imports_cold(runs: int) -> dict[str, Any]:
     """The import cost alone: a fresh interpreter importing what validate imports."""
-    code = ("import time; t=time.perf_counter(); import d4sme_kg.cli, d4sme_kg.validation, "
-            "pyshacl; print(time.perf_counter()-t)")
+    code = (
+        "import time; t=time.perf_counter(); import d4sme_kg.cli, d4sme_kg.validation, "
+        "pyshacl; print(time.perf_counter()-t)"
+    )
     values = []
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              timeout=120, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+        )
         values.append(float(done.stdout.strip()))
-    return {"runs": runs, "median_s": round(statistics.median(values), 3),
-            "all_s": [round(v, 3) for v in values]}
+    return {
+        "runs": runs,
+        "median_s": round(statistics.median(values), 3),
+        "all_s": [round(v, 3) for v in values],
+    }
 
 
 def warm(runs: int) -> dict[str, Any]:
@@ -100,15 +110,20 @@ def warm(runs: int) -> dict[str, Any]:
         validations.append(t2 - t1)
         conforms.add(report.conforms)
     triples = sum(len(g) for g in kg.parts.values())
-    return {"runs": runs, "import_s": round(import_s, 3), "triples_loaded": triples,
-            "conforms": sorted(conforms),
-            "load_median_s": round(statistics.median(loads), 3),
-            "load_all_s": [round(v, 3) for v in loads],
-            "validate_median_s": round(statistics.median(validations), 3),
-            "validate_all_s": [round(v, 3) for v in validations],
-            "validate_cpu_median_s": round(statistics.median(cpu_validate), 3),
-            "load_plus_validate_median_s": round(
-                statistics.median(a + b for a, b in zip(loads, validations, strict=True)), 3)}
+    return {
+        "runs": runs,
+        "import_s": round(import_s, 3),
+        "triples_loaded": triples,
+        "conforms": sorted(conforms),
+        "load_median_s": round(statistics.median(loads), 3),
+        "load_all_s": [round(v, 3) for v in loads],
+        "validate_median_s": round(statistics.median(validations), 3),
+        "validate_all_s": [round(v, 3) for v in validations],
+        "validate_cpu_median_s": round(statistics.median(cpu_validate), 3),
+        "load_plus_validate_median_s": round(
+            statistics.median(a + b for a, b in zip(loads, validations, strict=True)), 3
+        ),
+    }
 
 
 def serve_start(runs: int, timeout: float = 120.0) -> dict[str, Any]:
@@ -119,16 +134,21 @@ def serve_start(runs: int, timeout: float = 120.0) -> dict[str, Any]:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         began = time.perf_counter()
-        process = subprocess.Popen([CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             while time.perf_counter() - began < timeout:
                 if process.poll() is not None:
                     raise RuntimeError(f"d4sme-kg serve exited with {process.returncode}")
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
-                                                timeout=2) as response:
+                    with urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/healthz", timeout=2
+                    ) as response:
                         if response.status == 200:
                             times.append(time.perf_counter() - began)
                             reported.append(json.loads(response.read())["startSeconds"])
@@ -143,19 +163,24 @@ def serve_start(runs: int, timeout: float = 120.0) -> dict[str, Any]:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
-    return {"runs": runs, "median_s": round(statistics.median(times), 3),
-            "all_s": [round(t, 3) for t in times],
-            "service_start_seconds_median": round(statistics.median(reported), 3)}
+    return {
+        "runs": runs,
+        "median_s": round(statistics.median(times), 3),
+        "all_s": [round(t, 3) for t in times],
+        "service_start_seconds_median": round(statistics.median(reported), 3),
+    }
 
 
 def markdown(report: dict[str, Any]) -> str:
     c, w = report["cold"], report["warm"]
     verdict = "✅" if c["validate"]["median_s"] < TARGET_COLD_VALIDATE else "❌"
     lines = [
-        "# Load and validation benchmark", "",
+        "# Load and validation benchmark",
+        "",
         f"{report['meta']['date']} · {report['meta']['machine']} · {report['meta']['cpus']} CPUs"
         f" · load average {report['meta']['load_average_before']} before, "
-        f"{report['meta']['load_average_after']} after", "",
+        f"{report['meta']['load_average_after']} after",
+        "",
         "| measurement | median s | min s | max s | runs | target |",
         "|---|---:|---:|---:|---:|---:|",
         f"| cold `d4sme-kg validate`, CPU time (user+system) | "
@@ -182,11 +207,15 @@ def markdown(report: dict[str, Any]) -> str:
     if "serve" in report:
         s = report["serve"]
         verdict = "✅" if s["median_s"] < TARGET_START else "❌"
-        lines.append(f"| `d4sme-kg serve` start → /healthz ready (article, validating) | "
-                     f"{s['median_s']} {verdict} | {min(s['all_s'])} | {max(s['all_s'])} | "
-                     f"{s['runs']} | < {TARGET_START} s |")
-        lines.append(f"| … of which the service's own startSeconds (load + validate + fork) | "
-                     f"{s['service_start_seconds_median']} | | | {s['runs']} | – |")
+        lines.append(
+            f"| `d4sme-kg serve` start → /healthz ready (article, validating) | "
+            f"{s['median_s']} {verdict} | {min(s['all_s'])} | {max(s['all_s'])} | "
+            f"{s['runs']} | < {TARGET_START} s |"
+        )
+        lines.append(
+            f"| … of which the service's own startSeconds (load + validate + fork) | "
+            f"{s['service_start_seconds_median']} | | | {s['runs']} | – |"
+        )
     lines += ["", f"Peak RSS of a cold validate: {c['validate']['max_rss_mb']} MB.", ""]
     return "\n".join(lines)
 
@@ -197,10 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip the server start time")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"meta": {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": platform.platform(),
-        "cpus": os.cpu_count(), "python": platform.python_version(),
-        "load_average_before": load_average()}}
+    report: dict[str, Any] = {
+        "meta": {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "machine": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_before": load_average(),
+        }
+    }
     # One untimed run first, so that every timed cold run finds the .pyc files written.
     subprocess.run([CLI, "validate"], capture_output=True, timeout=300, cwd=str(RESULTS))
     report["cold"] = {

@@ -11,8 +11,9 @@ from rdflib import Graph
 
 
 def canonical_lines(graph: Graph) -> set[str]:
-    dataset = ox.Dataset(ox.parse(graph.serialize(format="nt", encoding="utf-8"),
-                                  format=ox.RdfFormat.N_TRIPLES))
+    dataset = ox.Dataset(
+        ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    )
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return {str(quad.triple) for quad in dataset}
 
@@ -22,4 +23,7 @@ def assert_same_graph(expected: Graph, actual: Graph) -> None:
     missing, extra = sorted(want - got), sorted(got - want)
     assert not missing and not extra, (
         f"{len(missing)} triple(s) missing, {len(extra)} extra:\n"
-        + "\n".join(f"- {t}" for t in missing[:8]) + "\n" + "\n".join(f"+ {t}" for t in extra[:8]))
+        + "\n".join(f"- {t}" for t in missing[:8])
+        + "\n"
+        + "\n".join(f"+ {t}" for t in extra[:8])
+    )

@@ -40,13 +40,28 @@ def wait_until_ready(url: str, timeout: float = 60.0) -> None:
 
 
 @contextmanager
-def d4sme_server(args: Sequence[str] = (), env: dict[str, str] | None = None,
-                 timeout: float = 90.0) -> Iterator[str]:
+def d4sme_server(
+    args: Sequence[str] = (), env: dict[str, str] | None = None, timeout: float = 90.0
+) -> Iterator[str]:
     """Run ``d4sme-kg serve --port 0 ARGS``; yield its base URL (no trailing slash)."""
-    command = [sys.executable, "-m", "d4sme_kg", "serve", "--host", "127.0.0.1", "--port", "0",
-               *args]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               text=True, env={**os.environ, **(env or {})})
+    command = [
+        sys.executable,
+        "-m",
+        "d4sme_kg",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        *args,
+    ]
+    process = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     lines: list[str] = []
     try:
         base = _read_url(process, lines, timeout)
@@ -158,8 +173,13 @@ class Reply:
         return self.body.decode("utf-8")
 
 
-def http(method: str, url: str, body: bytes | str | None = None,
-         headers: dict[str, str] | None = None, timeout: float = 30.0) -> Reply:
+def http(
+    method: str,
+    url: str,
+    body: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30.0,
+) -> Reply:
     """One HTTP request with the standard library; errors are answers, not exceptions."""
     data = body.encode("utf-8") if isinstance(body, str) else body
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})

@@ -26,7 +26,8 @@ def test_validate_json_and_turtle_reports(runner: CliRunner) -> None:
 
 
 def test_validate_reports_a_broken_fact_in_plain_words(
-        runner: CliRunner, project_copy: Callable[[], Path]) -> None:
+    runner: CliRunner, project_copy: Callable[[], Path]
+) -> None:
     root = project_copy()
     people = root / "data" / "people.ttl"
     text = people.read_text(encoding="utf-8")
@@ -38,14 +39,19 @@ def test_validate_reports_a_broken_fact_in_plain_words(
     offending = [line for line in result.output.splitlines() if "kg:park-young-sun" in line]
     assert offending and offending[0].startswith("Violation: kg:park-young-sun rdfs:label")
     korean = runner.invoke(cli, ["--root", str(root), "validate", "--lang", "ko"])
-    assert any("kg:park-young-sun" in line and any("\uac00" <= ch <= "\ud7a3" for ch in line)
-               for line in korean.output.splitlines())
+    assert any(
+        "kg:park-young-sun" in line and any("\uac00" <= ch <= "\ud7a3" for ch in line)
+        for line in korean.output.splitlines()
+    )
 
 
 def test_broken_turtle_is_one_line_and_exit_2(
-        runner: CliRunner, project_copy: Callable[[], Path]) -> None:
+    runner: CliRunner, project_copy: Callable[[], Path]
+) -> None:
     root = project_copy()
-    (root / "data" / "broken.ttl").write_text("@prefix kg: <http://x/> .\nkg:a kg:b .\n", encoding="utf-8")
+    (root / "data" / "broken.ttl").write_text(
+        "@prefix kg: <http://x/> .\nkg:a kg:b .\n", encoding="utf-8"
+    )
     for command in (["validate"], ["export"], ["stats"]):
         result = runner.invoke(cli, ["--root", str(root), *command])
         assert result.exit_code == 2, (command, result.output)
@@ -72,7 +78,8 @@ def test_stats_counts_parts_classes_and_languages(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--root", str(REPO), "stats", "-f", "json"])
     stats = json.loads(result.output)
     assert stats["triples_per_graph"]["total"] == sum(
-        v for k, v in stats["triples_per_graph"].items() if k != "total")
+        v for k, v in stats["triples_per_graph"].items() if k != "total"
+    )
     assert stats["instances_per_class"]["kgo:Session"] == 4
     assert stats["labels_per_language"]["ko"] >= 80
     assert stats["labels_per_language"]["en"] >= 80
@@ -82,6 +89,7 @@ def test_python_m_entry_point() -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "d4sme_kg", "--version"], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "d4sme_kg", "--version"], capture_output=True, text=True, check=True
+    )
     assert "d4sme-kg" in done.stdout

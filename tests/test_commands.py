@@ -11,8 +11,10 @@ from d4sme_kg.cli import cli
 from .conftest import REPO
 from .servers import d4sme_server
 
-LABELS = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?label WHERE { "
-          "<https://w3id.org/d4sme-kg/id/kakao> rdfs:label ?label } ORDER BY ?label")
+LABELS = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?label WHERE { "
+    "<https://w3id.org/d4sme-kg/id/kakao> rdfs:label ?label } ORDER BY ?label"
+)
 
 
 def test_query_prints_a_table_by_default(runner: CliRunner) -> None:

@@ -1,5 +1,5 @@
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
@@ -20,8 +20,9 @@ def test_every_part_is_loaded(kg: KnowledgeGraph) -> None:
         assert len(graph) > 0, part
 
 
-def test_source_text_is_the_article_with_the_email_masked(kg: KnowledgeGraph,
-                                                          project: Project) -> None:
+def test_source_text_is_the_article_with_the_email_masked(
+    kg: KnowledgeGraph, project: Project
+) -> None:
     text = kg.parts["source"].value(ARTICLE, SCHEMA.text)
     raw = (project.data_dir / "source" / "article.ko.txt").read_text(encoding="utf-8")
     assert isinstance(text, Literal) and text.language == "ko"
@@ -47,8 +48,9 @@ def test_another_base_iri_rewrites_our_iris_only(project: Project) -> None:
     subjects = {str(s) for s in kg.parts["data"].subjects()}
     assert "http://example.org/kg/id/kakao" in subjects
     assert not any(s.startswith("https://w3id.org/d4sme-kg/") for s in subjects)
-    assert (URIRef("http://example.org/kg/id/article-kakao-d4sme"), SCHEMA.text, None) in \
-        kg.parts["source"]
+    assert (URIRef("http://example.org/kg/id/article-kakao-d4sme"), SCHEMA.text, None) in kg.parts[
+        "source"
+    ]
 
 
 def test_a_turtle_error_names_the_file_and_line(project_copy: Callable[[], Path]) -> None:

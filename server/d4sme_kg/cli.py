@@ -7,6 +7,7 @@ Exit codes: 0 success (validate: conforms), 1 validate: does not conform,
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,20 @@ pass_project = click.make_pass_decorator(Project)
 
 @click.group(cls=KGGroup)
 @click.version_option(__version__, prog_name="d4sme-kg")
-@click.option("--root", type=click.Path(path_type=Path), envvar=ROOT_ENV, default=None,
-              help=f"Project folder (ontology/, data/, queries/). Default: the embedded "
-                   f"project. Env: {ROOT_ENV}.")
-@click.option("--base-iri", envvar=BASE_ENV, default=None,
-              help=f"Base IRI the entities are served under. Env: {BASE_ENV}.")
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path),
+    envvar=ROOT_ENV,
+    default=None,
+    help=f"Project folder (ontology/, data/, queries/). Default: the embedded "
+    f"project. Env: {ROOT_ENV}.",
+)
+@click.option(
+    "--base-iri",
+    envvar=BASE_ENV,
+    default=None,
+    help=f"Base IRI the entities are served under. Env: {BASE_ENV}.",
+)
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, base_iri: str | None) -> None:
     """Build, check, export and serve the D4SME article knowledge graph."""
@@ -48,17 +58,29 @@ def cli(ctx: click.Context, root: Path | None, base_iri: str | None) -> None:
 
 
 @cli.command()
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "turtle", "json"]),
-              default="text", show_default=True, help="Report format.")
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
-              help="Language of the messages in the text report.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    default="en",
+    show_default=True,
+    help="Language of the messages in the text report.",
+)
 @pass_project
 def validate(project: Project, fmt: str, lang: str) -> None:
     """Check the data against the SHACL shapes. Exit 0 conforms, 1 does not, 2 error."""
     from d4sme_kg.validation import validate_knowledge_graph
 
     kg = load_project(project)
-    report = validate_knowledge_graph(kg)
+    report = validate_knowledge_graph(kg, processes=min(2, os.cpu_count() or 1))
     if fmt == "text":
         click.echo(report.text(lang, names=kg.parts["ontology"]))
     elif fmt == "turtle":
@@ -69,17 +91,38 @@ def validate(project: Project, fmt: str, lang: str) -> None:
 
 
 @cli.command()
-@click.option("-f", "--format", "fmt", default="turtle", show_default=True,
-              help=f"One of: {', '.join(names())}.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              show_default=True, help="File to write, '-' for standard output.")
-@click.option("--graph", "graphs", multiple=True, type=click.Choice(PARTS),
-              help="Export only these parts (repeatable). Default: "
-                   f"{', '.join(CONTENT_PARTS)}.")
-@click.option("--inferred", is_flag=True, help="Add the RDFS + OWL RL closure (owlrl).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    default="turtle",
+    show_default=True,
+    help=f"One of: {', '.join(names())}.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="File to write, '-' for standard output.",
+)
+@click.option(
+    "--graph",
+    "graphs",
+    multiple=True,
+    type=click.Choice(PARTS),
+    help=f"Export only these parts (repeatable). Default: {', '.join(CONTENT_PARTS)}.",
+)
+@click.option(
+    "--inferred",
+    is_flag=True,
+    help="Add the OWL 2 RL closure (owlrl), which includes the RDFS entailments.",
+)
 @pass_project
-def export(project: Project, fmt: str, output: str, graphs: tuple[str, ...],
-           inferred: bool) -> None:
+def export(
+    project: Project, fmt: str, output: str, graphs: tuple[str, ...], inferred: bool
+) -> None:
     """Write the graph as Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads."""
     from d4sme_kg.export import export_graph
 
@@ -99,8 +142,9 @@ def export(project: Project, fmt: str, output: str, graphs: tuple[str, ...],
 
 
 @cli.command()
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @pass_project
 def stats(project: Project, fmt: str) -> None:
     """Triples per graph, instances per class, labels per language."""

@@ -22,25 +22,66 @@ from d4sme_kg.store import QueryRequest
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free one).")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Evaluator processes that answer queries.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="HTTP threads of the WSGI server.")
-@click.option("--store", default="memory", show_default=True,
-              help="memory, a folder for an on-disk store, or sparql+http(s)://… for a remote one.")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.01),
-              help="Longest time a query may run, in seconds.")
-@click.option("--federate", multiple=True, metavar="URL",
-              help="Allow SERVICE calls to this endpoint (repeatable).")
-@click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Serve these RDF files instead of the project's data (repeatable).")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Evaluator processes that answer queries.",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="HTTP threads of the WSGI server.",
+)
+@click.option(
+    "--store",
+    default="memory",
+    show_default=True,
+    help="memory, a folder for an on-disk store, or sparql+http(s)://… for a remote one.",
+)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.01),
+    help="Longest time a query may run, in seconds.",
+)
+@click.option(
+    "--federate",
+    multiple=True,
+    metavar="URL",
+    help="Allow SERVICE calls to this endpoint (repeatable).",
+)
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Serve these RDF files instead of the project's data (repeatable).",
+)
 @click.option("--no-validate", is_flag=True, help="Serve the data even if it breaks the shapes.")
-@click.option("--behind-proxy", is_flag=True,
-              help="Trust X-Forwarded-* headers from one proxy in front of the server.")
+@click.option(
+    "--behind-proxy",
+    is_flag=True,
+    help="Trust X-Forwarded-* headers from one proxy in front of the server.",
+)
 @click.pass_obj
-def serve(project: Project, host: str, port: int, workers: int, threads: int, store: str,
-          timeout: float, federate: tuple[str, ...], data_files: tuple[str, ...],
-          no_validate: bool, behind_proxy: bool) -> None:
+def serve(
+    project: Project,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    store: str,
+    timeout: float,
+    federate: tuple[str, ...],
+    data_files: tuple[str, ...],
+    no_validate: bool,
+    behind_proxy: bool,
+) -> None:
     """Serve the graph: SPARQL endpoint, pages and health check (waitress)."""
     from waitress import create_server
 
@@ -48,9 +89,14 @@ def serve(project: Project, host: str, port: int, workers: int, threads: int, st
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = {
-        "ROOT": str(project.root), "BASE_IRI": project.base, "STORE": store,
-        "WORKERS": workers, "TIMEOUT": timeout, "FEDERATE": list(federate),
-        "DATA_FILES": list(data_files), "VALIDATE": not no_validate,
+        "ROOT": str(project.root),
+        "BASE_IRI": project.base,
+        "STORE": store,
+        "WORKERS": workers,
+        "TIMEOUT": timeout,
+        "FEDERATE": list(federate),
+        "DATA_FILES": list(data_files),
+        "VALIDATE": not no_validate,
     }
     app = create_app(config)
     wsgi = app.wsgi_app
@@ -61,9 +107,12 @@ def serve(project: Project, host: str, port: int, workers: int, threads: int, st
     server = create_server(app, host=host, port=port, threads=threads, ident="d4sme-kg")
     actual = server.effective_port  # type: ignore[union-attr]
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"d4sme-kg serving {app.extensions['d4sme_kg'].backend.size()} triples at "
-               f"http://{shown}:{actual}/  (SPARQL endpoint: http://{shown}:{actual}/sparql)",
-               err=True)
+    click.echo(
+        f"d4sme-kg serving {app.extensions['d4sme_kg'].backend.size()} triples at "
+        f"http://{shown}:{actual}/  (SPARQL endpoint: http://{shown}:{actual}/sparql)",
+        err=True,
+    )
+
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(0)
 
@@ -78,17 +127,38 @@ def serve(project: Project, host: str, port: int, workers: int, threads: int, st
 
 @click.command()
 @click.argument("query")
-@click.option("-f", "--format", "fmt", default="table", show_default=True,
-              help="table, or a result format (json, xml, csv, tsv) or, for CONSTRUCT and "
-                   "DESCRIBE, a graph format (turtle, nt, jsonld, xml, trig).")
-@click.option("--endpoint", metavar="URL", help="Ask this SPARQL endpoint instead of the "
-              "embedded store (e.g. https://query.wikidata.org/sparql).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Bind a parameter of a named query (repeatable).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    help="table, or a result format (json, xml, csv, tsv) or, for CONSTRUCT and "
+    "DESCRIBE, a graph format (turtle, nt, jsonld, xml, trig).",
+)
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Ask this SPARQL endpoint instead of the "
+    "embedded store (e.g. https://query.wikidata.org/sparql).",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a parameter of a named query (repeatable).",
+)
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.01))
 @click.pass_obj
-def query(project: Project, query: str, fmt: str, endpoint: str | None,
-          params: tuple[str, ...], timeout: float) -> None:
+def query(
+    project: Project,
+    query: str,
+    fmt: str,
+    endpoint: str | None,
+    params: tuple[str, ...],
+    timeout: float,
+) -> None:
     """Run QUERY (SPARQL text, a .rq file or a named query) and print the answer."""
     text, bindings = _resolve(project, query, params)
     form = analyse(text).form
@@ -98,11 +168,13 @@ def query(project: Project, query: str, fmt: str, endpoint: str | None,
     table = fmt == "table"
     names = [f.name for f in (GRAPH_FORMATS if graph_result else RESULT_FORMATS)]
     if not table and fmt not in names:
-        raise KGError(f"format {fmt!r} does not fit a {form} query; use table or one of: "
-                      f"{', '.join(names)}")
+        raise KGError(
+            f"format {fmt!r} does not fit a {form} query; use table or one of: {', '.join(names)}"
+        )
     chosen = "turtle" if table and graph_result else ("json" if table else fmt)
-    request = QueryRequest(text, result_format=chosen, graph_format=chosen, timeout=timeout,
-                           bindings=bindings)
+    request = QueryRequest(
+        text, result_format=chosen, graph_format=chosen, timeout=timeout, bindings=bindings
+    )
     from d4sme_kg.store.engine import EngineError
     from d4sme_kg.store.pool import QueryTimeout
 
@@ -128,8 +200,13 @@ def query(project: Project, query: str, fmt: str, endpoint: str | None,
 def _local_answer(project: Project, request: QueryRequest):  # type: ignore[no-untyped-def]
     from d4sme_kg.service import Settings, open_service
 
-    settings = Settings(root=str(project.root), base_iri=project.base, workers=1,
-                        validate=False, timeout=request.timeout)
+    settings = Settings(
+        root=str(project.root),
+        base_iri=project.base,
+        workers=1,
+        validate=False,
+        timeout=request.timeout,
+    )
     service = open_service(settings)
     try:
         service.check_query(request.text, [], [])
@@ -139,8 +216,7 @@ def _local_answer(project: Project, request: QueryRequest):  # type: ignore[no-u
         service.backend.close()
 
 
-def _resolve(project: Project, query: str, params: tuple[str, ...]
-             ) -> tuple[str, dict[str, Term]]:
+def _resolve(project: Project, query: str, params: tuple[str, ...]) -> tuple[str, dict[str, Term]]:
     from d4sme_kg.parameters import bind_parameters
 
     stored = library(project.queries_dir) if project.queries_dir.is_dir() else {}
@@ -151,8 +227,10 @@ def _resolve(project: Project, query: str, params: tuple[str, ...]
     if path.suffix == ".rq" and path.is_file():
         return path.read_text(encoding="utf-8"), bind_parameters(None, params)
     if len(query.split()) == 1 and not query.lstrip().upper().startswith(("SELECT", "ASK")):
-        raise KGError(f"{query!r} is neither a named query, a .rq file nor SPARQL text; "
-                      f"named queries: {', '.join(sorted(n for n in stored if '/' not in n))}")
+        raise KGError(
+            f"{query!r} is neither a named query, a .rq file nor SPARQL text; "
+            f"named queries: {', '.join(sorted(n for n in stored if '/' not in n))}"
+        )
     return query, bind_parameters(None, params)
 
 
@@ -166,8 +244,10 @@ def render_table(document: dict[str, object]) -> str:
     rows = results.get("bindings", []) if isinstance(results, dict) else []
     cells = [[_cell(row.get(name)) for name in variables] for row in rows]
     widths = [max([len(v), *(len(r[i]) for r in cells)]) for i, v in enumerate(variables)]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)),
-             "  ".join("-" * w for w in widths)]
+    lines = [
+        "  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)),
+        "  ".join("-" * w for w in widths),
+    ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
     lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
     return "\n".join(lines)

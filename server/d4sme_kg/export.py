@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
 import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from d4sme_kg.formats import Format
 from d4sme_kg.loading import KnowledgeGraph, add_oxigraph_triples
@@ -20,8 +20,9 @@ from d4sme_kg.project import CONTENT_PARTS
 INFERRED_PART = "inferred"
 
 
-def export_graph(kg: KnowledgeGraph, fmt: Format, parts: Iterable[str] = CONTENT_PARTS,
-                 inferred: bool = False) -> bytes:
+def export_graph(
+    kg: KnowledgeGraph, fmt: Format, parts: Iterable[str] = CONTENT_PARTS, inferred: bool = False
+) -> bytes:
     """Serialise ``parts`` of ``kg`` in ``fmt``; with ``inferred``, add the RDFS/OWL RL closure.
 
     Quad formats (TriG, N-Quads) keep one named graph per part (and one for the
@@ -32,8 +33,7 @@ def export_graph(kg: KnowledgeGraph, fmt: Format, parts: Iterable[str] = CONTENT
     # that labels never collide once the parts share one document.
     graphs = {part: canonical(kg.parts[part], kg.project.base, part) for part in chosen}
     if inferred:
-        graphs[INFERRED_PART] = canonical(closure(kg.union(chosen)), kg.project.base,
-                                          INFERRED_PART)
+        graphs[INFERRED_PART] = canonical(closure(kg.union(chosen)), kg.project.base, INFERRED_PART)
     if fmt.quads:
         dataset = Dataset()
         bind_prefixes(dataset, kg.project.base)
@@ -61,15 +61,23 @@ def serialize(graph: Graph, fmt: Format, base: str) -> bytes:
     if fmt.name == "jsonld":
         context = {prefix: str(ns) for prefix, ns in prefixes(base).items()}
         text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-        return (json.dumps(_sorted_jsonld(json.loads(text)), ensure_ascii=False, indent=2,
-                           sort_keys=True) + "\n").encode("utf-8")
+        return (
+            json.dumps(
+                _sorted_jsonld(json.loads(text)), ensure_ascii=False, indent=2, sort_keys=True
+            )
+            + "\n"
+        ).encode("utf-8")
     # RDF/XML and TriG: pyoxigraph writes quads in the order given, so sort them first
     # (rdflib's writers follow hash order, which changes from process to process).
     quads = sorted(_oxigraph_quads(graph), key=str)
     namespaces = {prefix: str(ns) for prefix, ns in prefixes(base).items()}
     if fmt.name == "xml":
-        return ox.serialize([q.triple for q in quads], format=ox.RdfFormat.RDF_XML,
-                            prefixes=namespaces) or b""
+        return (
+            ox.serialize(
+                [q.triple for q in quads], format=ox.RdfFormat.RDF_XML, prefixes=namespaces
+            )
+            or b""
+        )
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=namespaces) or b""
 
 
@@ -91,8 +99,9 @@ def canonical(graph: Graph, base: str, label_prefix: str = "") -> Graph:
     if not any(isinstance(term, BNode) for triple in graph for term in triple):
         stable.addN((s, p, o, stable) for s, p, o in graph)
         return stable
-    dataset = ox.Dataset(ox.parse(graph.serialize(format="nt", encoding="utf-8"),
-                                  format=ox.RdfFormat.N_TRIPLES))
+    dataset = ox.Dataset(
+        ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    )
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     if label_prefix:
         dataset = ox.Dataset(_prefixed(quad, label_prefix) for quad in dataset)
@@ -100,10 +109,12 @@ def canonical(graph: Graph, base: str, label_prefix: str = "") -> Graph:
 
 
 def _prefixed(quad: ox.Quad, prefix: str) -> ox.Quad:
-    def rename(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        return ox.BlankNode(f"{prefix}-{term.value}") if isinstance(term, ox.BlankNode) else term
-
-    return ox.Quad(rename(quad.subject), quad.predicate, rename(quad.object), quad.graph_name)
+    subject, value = quad.subject, quad.object
+    if isinstance(subject, ox.BlankNode):
+        subject = ox.BlankNode(f"{prefix}-{subject.value}")
+    if isinstance(value, ox.BlankNode):
+        value = ox.BlankNode(f"{prefix}-{value.value}")
+    return ox.Quad(subject, quad.predicate, value, quad.graph_name)
 
 
 def closure(graph: Graph) -> Graph:
@@ -113,8 +124,9 @@ def closure(graph: Graph) -> Graph:
     expanded = Graph()
     for triple in graph:
         expanded.add(triple)
-    owlrl.DeductiveClosure(owlrl.RDFS_OWLRL_Semantics, axiomatic_triples=False,
-                           datatype_axioms=False).expand(expanded)
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+    ).expand(expanded)
     added = Graph()
     for triple in expanded:
         # OWL RL's rules also yield "generalised" triples with a literal subject: not RDF.
@@ -126,8 +138,10 @@ def closure(graph: Graph) -> Graph:
 def _sorted_jsonld(document: object) -> object:
     """Sort JSON-LD node arrays and value arrays (rdflib follows hash order); keep @list."""
     if isinstance(document, dict):
-        return {key: (value if key == "@list" else _sorted_jsonld(value))
-                for key, value in document.items()}
+        return {
+            key: (value if key == "@list" else _sorted_jsonld(value))
+            for key, value in document.items()
+        }
     if isinstance(document, list):
         items = [_sorted_jsonld(item) for item in document]
         return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))

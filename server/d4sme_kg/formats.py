@@ -36,25 +36,67 @@ class Format:
 
 #: RDF graph formats, the first one is the default.
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "text/turtle", ".ttl", "turtle", ("ttl",), also=("application/x-turtle",),
-           w3c=_W3C + "Turtle"),
-    Format("nt", "application/n-triples", ".nt", "nt", ("ntriples", "n-triples"),
-           w3c=_W3C + "N-Triples"),
-    Format("jsonld", "application/ld+json", ".jsonld", "json-ld", ("json-ld",),
-           also=("application/json",), w3c=_W3C + "JSON-LD"),
-    Format("xml", "application/rdf+xml", ".rdf", "xml", ("rdfxml", "rdf-xml", "owl"),
-           also=("application/xml", "text/xml"), w3c=_W3C + "RDF_XML"),
+    Format(
+        "turtle",
+        "text/turtle",
+        ".ttl",
+        "turtle",
+        ("ttl",),
+        also=("application/x-turtle",),
+        w3c=_W3C + "Turtle",
+    ),
+    Format(
+        "nt",
+        "application/n-triples",
+        ".nt",
+        "nt",
+        ("ntriples", "n-triples"),
+        w3c=_W3C + "N-Triples",
+    ),
+    Format(
+        "jsonld",
+        "application/ld+json",
+        ".jsonld",
+        "json-ld",
+        ("json-ld",),
+        also=("application/json",),
+        w3c=_W3C + "JSON-LD",
+    ),
+    Format(
+        "xml",
+        "application/rdf+xml",
+        ".rdf",
+        "xml",
+        ("rdfxml", "rdf-xml", "owl"),
+        also=("application/xml", "text/xml"),
+        w3c=_W3C + "RDF_XML",
+    ),
     Format("trig", "application/trig", ".trig", "trig", (), quads=True, w3c=_W3C + "TriG"),
-    Format("nquads", "application/n-quads", ".nq", "nquads", ("nq",), quads=True,
-           w3c=_W3C + "N-Quads"),
+    Format(
+        "nquads", "application/n-quads", ".nq", "nquads", ("nq",), quads=True, w3c=_W3C + "N-Quads"
+    ),
 )
 
 #: SPARQL SELECT/ASK result formats, the first one is the default.
 RESULT_FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", ".srj", "json", ("srj",),
-           also=("application/json",), w3c=_W3C + "SPARQL_Results_JSON"),
-    Format("xml", "application/sparql-results+xml", ".srx", "xml", ("srx",),
-           also=("application/xml", "text/xml"), w3c=_W3C + "SPARQL_Results_XML"),
+    Format(
+        "json",
+        "application/sparql-results+json",
+        ".srj",
+        "json",
+        ("srj",),
+        also=("application/json",),
+        w3c=_W3C + "SPARQL_Results_JSON",
+    ),
+    Format(
+        "xml",
+        "application/sparql-results+xml",
+        ".srx",
+        "xml",
+        ("srx",),
+        also=("application/xml", "text/xml"),
+        w3c=_W3C + "SPARQL_Results_XML",
+    ),
     Format("csv", "text/csv", ".csv", "csv", w3c=_W3C + "SPARQL_Results_CSV"),
     Format("tsv", "text/tab-separated-values", ".tsv", "tsv", w3c=_W3C + "SPARQL_Results_TSV"),
 )

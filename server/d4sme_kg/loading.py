@@ -94,30 +94,33 @@ def parse_file(graph: Graph, path: Path, project: Project) -> None:
     if fmt is None:
         raise LoadError(project.relative(path), "not an RDF file this project reads")
     try:
-        quads = list(ox.parse(path=str(path), format=_OX_FORMATS[fmt.name],
-                              rename_blank_nodes=True))
+        quads = list(
+            ox.parse(path=str(path), format=_OX_FORMATS[fmt.name], rename_blank_nodes=True)
+        )
     except SyntaxError as error:
-        raise LoadError(project.relative(path), _syntax_message(error),
-                        getattr(error, "lineno", None)) from None
+        raise LoadError(
+            project.relative(path), _syntax_message(error), getattr(error, "lineno", None)
+        ) from None
     except (OSError, ValueError) as error:
         raise LoadError(project.relative(path), str(error)) from None
     add_oxigraph_triples(graph, quads, project.base)
 
 
-def add_oxigraph_triples(graph: Graph, quads: Iterable[ox.Quad | ox.Triple],
-                         base: str = DEFAULT_BASE) -> Graph:
+def add_oxigraph_triples(
+    graph: Graph, quads: Iterable[ox.Quad | ox.Triple], base: str = DEFAULT_BASE
+) -> Graph:
     """Add pyoxigraph triples (or the triples of quads) to an rdflib graph, labels kept."""
     convert = _Converter(base)
-    graph.addN((convert(q.subject), convert(q.predicate), convert(q.object), graph)
-               for q in quads)
+    graph.addN((convert(q.subject), convert(q.predicate), convert(q.object), graph) for q in quads)
     return graph
 
 
 def _syntax_message(error: SyntaxError) -> str:
     # pyoxigraph: "Parser error at line 4 between columns 6 and 9: A dot is expected ..."
     message = str(error.args[0]) if error.args else str(error)
-    match = re.match(r"Parser error at line \d+ between columns (\d+) and \d+: (.*)", message,
-                     re.DOTALL)
+    match = re.match(
+        r"Parser error at line \d+ between columns (\d+) and \d+: (.*)", message, re.DOTALL
+    )
     if match:
         return f"column {match.group(1)}: {match.group(2)}"
     return message
@@ -187,8 +190,10 @@ def _rebase(term: Node, base: str) -> Node:
     if isinstance(term, URIRef) and str(term).startswith(DEFAULT_BASE):
         return URIRef(base + str(term)[len(DEFAULT_BASE) :])
     # The shapes declare their SPARQL prefixes as xsd:anyURI literals (sh:namespace).
-    if isinstance(term, Literal) and term.datatype == XSD.anyURI and str(term).startswith(DEFAULT_BASE):
+    if (
+        isinstance(term, Literal)
+        and term.datatype == XSD.anyURI
+        and str(term).startswith(DEFAULT_BASE)
+    ):
         return Literal(base + str(term)[len(DEFAULT_BASE) :], datatype=XSD.anyURI)
     return term
-
-

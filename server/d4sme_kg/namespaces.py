@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 from rdflib import Graph, Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME, VOID, XSD
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SKOS,
+    TIME,
+    VOID,
+    XSD,
+)
 
 #: The canonical base the files under ``ontology/`` and ``data/`` are written with.
 #: A deployment may serve them under another base (see :mod:`d4sme_kg.project`).

@@ -75,7 +75,9 @@ class Project:
             raise ProjectError(f"{self.root}: project folder does not exist")
         for required in (self.ontology_dir, self.data_dir):
             if not required.is_dir():
-                raise ProjectError(f"{required}: missing folder (a project needs ontology/ and data/)")
+                raise ProjectError(
+                    f"{required}: missing folder (a project needs ontology/ and data/)"
+                )
         if not self.files("shapes"):
             raise ProjectError(f"{self.ontology_dir}: no SHACL shapes (shapes*.ttl)")
 

@@ -41,6 +41,25 @@ class StoredQuery:
     def title(self, lang: str = "en") -> str:
         return self.titles.get(lang) or self.titles.get("en") or self.name
 
+    def description(self, lang: str = "en") -> str:
+        return self.descriptions.get(lang) or self.descriptions.get("en") or ""
+
+    @property
+    def folder(self) -> str:
+        """The subfolder the query lives in ("" at the top level)."""
+        return self.name.rpartition("/")[0]
+
+    @property
+    def body(self) -> str:
+        """The query without its header comments (what an editor shows)."""
+        lines = self.text.splitlines()
+        start = 0
+        while start < len(lines) and (
+            not lines[start].strip() or lines[start].lstrip().startswith("#")
+        ):
+            start += 1
+        return "\n".join(lines[start:]).strip() + "\n"
+
 
 def read_query(path: Path, name: str) -> StoredQuery:
     text = path.read_text(encoding="utf-8")
@@ -59,8 +78,11 @@ def read_query(path: Path, name: str) -> StoredQuery:
         elif key == "description":
             descriptions[lang] = value
         elif key == "param" and (param := _PARAM.match(value)):
-            parameters.append(Parameter(param["name"], param["type"], param["default"],
-                                        (param["doc"] or "").strip()))
+            parameters.append(
+                Parameter(
+                    param["name"], param["type"], param["default"], (param["doc"] or "").strip()
+                )
+            )
     return StoredQuery(name, text, titles, descriptions, tuple(parameters))
 
 
@@ -84,6 +106,26 @@ def stored_query(folder: Path, name: str) -> StoredQuery:
     if name not in queries:
         raise QueryError(f"no stored query named {name!r}")
     return queries[name]
+
+
+#: Folders of queries the service itself uses; they are not listed for people.
+INTERNAL_FOLDERS = ("system", "pages")
+
+
+def public_queries(folder: Path) -> dict[str, StoredQuery]:
+    """The named queries people ask (every folder except the internal ones), by name."""
+    return {
+        name: query
+        for name, query in library(folder).items()
+        if name.split("/", 1)[0] not in INTERNAL_FOLDERS or "/" not in name
+    }
+
+
+def page_query(name: str) -> str:
+    """The text of a query the web pages run, shipped in ``queries/pages/``."""
+    from d4sme_kg.project import embedded_root
+
+    return stored_query(embedded_root() / "queries", f"pages/{name}").text
 
 
 def system_query(name: str) -> str:

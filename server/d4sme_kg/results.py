@@ -70,15 +70,22 @@ def _json_term(term: Term) -> dict[str, Any]:
             out["datatype"] = term[2]
         return out
     if kind == "triple":
-        return {"type": "triple", "value": {
-            "subject": _json_term(term[1]), "predicate": _json_term(term[2]),
-            "object": _json_term(term[3])}}
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term[1]),
+                "predicate": _json_term(term[2]),
+                "object": _json_term(term[3]),
+            },
+        }
     return {"type": kind, "value": term[1]}
 
 
 def _xml(solutions: Solutions) -> bytes:
-    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
-           "<head>"]
+    out = [
+        '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+        "<head>",
+    ]
     if solutions.boolean is not None:
         out.append(f"</head><boolean>{'true' if solutions.boolean else 'false'}</boolean></sparql>")
         return "".join(out).encode("utf-8")
@@ -100,8 +107,10 @@ def _xml_term(term: Term) -> str:
     if kind == "bnode":
         return f"<bnode>{escape(term[1])}</bnode>"
     if kind == "triple":
-        return (f"<triple><subject>{_xml_term(term[1])}</subject><predicate>"
-                f"{_xml_term(term[2])}</predicate><object>{_xml_term(term[3])}</object></triple>")
+        return (
+            f"<triple><subject>{_xml_term(term[1])}</subject><predicate>"
+            f"{_xml_term(term[2])}</predicate><object>{_xml_term(term[3])}</object></triple>"
+        )
     if term[3]:
         return f"<literal xml:lang={quoteattr(term[3])}>{escape(term[1])}</literal>"
     if term[2] != XSD_STRING:
@@ -118,8 +127,9 @@ def _csv(solutions: Solutions) -> bytes:
     else:
         writer.writerow(solutions.variables)
         for row in solutions.rows:
-            writer.writerow([_csv_term(row[name]) if name in row else ""
-                             for name in solutions.variables])
+            writer.writerow(
+                [_csv_term(row[name]) if name in row else "" for name in solutions.variables]
+            )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -136,8 +146,9 @@ def _tsv(solutions: Solutions) -> bytes:
         return f"?_askResult\n{'true' if solutions.boolean else 'false'}\n".encode()
     lines = ["\t".join(f"?{name}" for name in solutions.variables)]
     for row in solutions.rows:
-        lines.append("\t".join(_tsv_term(row[name]) if name in row else ""
-                               for name in solutions.variables))
+        lines.append(
+            "\t".join(_tsv_term(row[name]) if name in row else "" for name in solutions.variables)
+        )
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -149,8 +160,14 @@ def _tsv_term(term: Term) -> str:
         return f"_:{term[1]}"
     if kind == "triple":
         return f"<< {_tsv_term(term[1])} {_tsv_term(term[2])} {_tsv_term(term[3])} >>"
-    text = (str(term[1]).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-            .replace("\r", "\\r").replace("\t", "\\t"))
+    text = (
+        str(term[1])
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
     if term[3]:
         return f'"{text}"@{term[3]}'
     if term[2] == XSD + "integer" and text.lstrip("+-").isdigit():
@@ -168,8 +185,10 @@ def solutions_from_json(document: dict[str, Any]) -> Solutions:
     if "boolean" in document:
         return Solutions((), (), bool(document["boolean"]))
     variables = document.get("head", {}).get("vars", [])
-    rows = [{name: _term_from_json(value) for name, value in binding.items()}
-            for binding in document.get("results", {}).get("bindings", [])]
+    rows = [
+        {name: _term_from_json(value) for name, value in binding.items()}
+        for binding in document.get("results", {}).get("bindings", [])
+    ]
     return Solutions(variables, rows)
 
 
@@ -179,8 +198,12 @@ def _term_from_json(value: dict[str, Any]) -> Term:
         return literal(value["value"], value.get("datatype"), value.get("xml:lang"))
     if kind == "triple":
         inner = value["value"]
-        return ("triple", _term_from_json(inner["subject"]), _term_from_json(inner["predicate"]),
-                _term_from_json(inner["object"]))
+        return (
+            "triple",
+            _term_from_json(inner["subject"]),
+            _term_from_json(inner["predicate"]),
+            _term_from_json(inner["object"]),
+        )
     return (kind, value["value"])
 
 

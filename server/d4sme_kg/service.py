@@ -51,7 +51,9 @@ class WriteRejected(KGError):
     http_status = 422
 
     def __init__(self, report: ValidationReport) -> None:
-        super().__init__("the write would make the data break its SHACL shapes; nothing was changed")
+        super().__init__(
+            "the write would make the data break its SHACL shapes; nothing was changed"
+        )
         self.report = report
 
 
@@ -60,8 +62,10 @@ class DataDoesNotConform(KGError):
     exit_code = 1
 
     def __init__(self, report: ValidationReport) -> None:
-        super().__init__("the data does not conform to its SHACL shapes (start with "
-                         "--no-validate to serve it anyway):\n" + report.text())
+        super().__init__(
+            "the data does not conform to its SHACL shapes (start with "
+            "--no-validate to serve it anyway):\n" + report.text()
+        )
         self.report = report
 
 
@@ -107,8 +111,14 @@ def read_token() -> str | None:
 class KnowledgeGraphService:
     """A store plus the rules for reading and writing it."""
 
-    def __init__(self, settings: Settings, project: Project, backend: Backend,
-                 shapes: Graph | None, started: float) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        project: Project,
+        backend: Backend,
+        shapes: Graph | None,
+        started: float,
+    ) -> None:
         self.settings = settings
         self.project = project
         self.backend = backend
@@ -118,12 +128,19 @@ class KnowledgeGraphService:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def check_query(self, text: str, default_graphs: list[str], named_graphs: list[str],
-                    allow_update: bool = False) -> Analysis:
+    def check_query(
+        self,
+        text: str,
+        default_graphs: list[str],
+        named_graphs: list[str],
+        allow_update: bool = False,
+    ) -> Analysis:
         """Apply the safety rules; return what the request is."""
         if len(text) > self.settings.max_query_length:
-            raise TooLarge(f"the query has {len(text)} characters; the limit is "
-                           f"{self.settings.max_query_length}")
+            raise TooLarge(
+                f"the query has {len(text)} characters; the limit is "
+                f"{self.settings.max_query_length}"
+            )
         if not text.strip():
             raise QueryError("the query is empty")
         analysis = analyse(text)
@@ -134,8 +151,9 @@ class KnowledgeGraphService:
         for endpoint in analysis.services:
             if endpoint not in self.settings.federate:
                 allowed = ", ".join(self.settings.federate) or "none"
-                raise Forbidden(f"SERVICE <{endpoint}> is not on this server's allowlist "
-                                f"(allowed: {allowed})")
+                raise Forbidden(
+                    f"SERVICE <{endpoint}> is not on this server's allowlist (allowed: {allowed})"
+                )
         if "LOAD" in analysis.operations:
             raise Forbidden("LOAD is not allowed: this service never fetches remote data")
         # FROM / FROM NAMED only select graphs the store holds (nothing is ever fetched);
@@ -145,23 +163,41 @@ class KnowledgeGraphService:
             known = set(self.backend.graphs())
             for graph in [*analysis.from_graphs, *analysis.from_named_graphs]:
                 if graph not in known:
-                    raise QueryError(f"graph <{graph}> is not in the store; FROM and FROM NAMED "
-                                     f"only select graphs it holds")
+                    raise QueryError(
+                        f"graph <{graph}> is not in the store; FROM and FROM NAMED "
+                        f"only select graphs it holds"
+                    )
         return analysis
 
-    def query(self, text: str, *, result_format: str = "json", graph_format: str = "turtle",
-              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-              timeout: float | None = None, bindings: dict[str, tuple[Any, ...]] | None = None,
-              base_iri: str | None = None) -> QueryAnswer:
+    def query(
+        self,
+        text: str,
+        *,
+        result_format: str = "json",
+        graph_format: str = "turtle",
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        timeout: float | None = None,
+        bindings: dict[str, tuple[Any, ...]] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryAnswer:
         """Run a read query under the rules and limits; answer serialised."""
         analysis = self.check_query(text, default_graphs or [], named_graphs or [])
         limit = self.settings.timeout
         chosen = limit if timeout is None else max(0.001, min(timeout, limit))
-        request = QueryRequest(text, result_format, graph_format, default_graphs or [],
-                               named_graphs or [], chosen, self.settings.max_rows,
-                               self.prefixes, bindings or {},
-                               bool(analysis.from_graphs or analysis.from_named_graphs),
-                               base_iri)
+        request = QueryRequest(
+            text,
+            result_format,
+            graph_format,
+            default_graphs or [],
+            named_graphs or [],
+            chosen,
+            self.settings.max_rows,
+            self.prefixes,
+            bindings or {},
+            bool(analysis.from_graphs or analysis.from_named_graphs),
+            base_iri,
+        )
         return self.backend.query(request)
 
     # -- writing ---------------------------------------------------------------------------
@@ -182,8 +218,9 @@ class KnowledgeGraphService:
         self.check_query(text, [], [], allow_update=True)
         return self._write(lambda scratch: scratch.update(text, base_iri=base_iri))
 
-    def replace_graph(self, graph: str | None, data: bytes, fmt: ox.RdfFormat,
-                      merge: bool) -> dict[str, int]:
+    def replace_graph(
+        self, graph: str | None, data: bytes, fmt: ox.RdfFormat, merge: bool
+    ) -> dict[str, int]:
         """Graph Store Protocol PUT (replace) or POST (merge) of one graph."""
         target: Any = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         try:
@@ -202,8 +239,9 @@ class KnowledgeGraphService:
         if graph and graph not in self.backend.graphs():
             raise KGError(f"graph <{graph}> is not in the store")
         target: Any = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        return self._write(lambda scratch: scratch.remove_graph(target) if graph
-                           else scratch.clear_graph(target))
+        return self._write(
+            lambda scratch: scratch.remove_graph(target) if graph else scratch.clear_graph(target)
+        )
 
     def _write(self, change: Any) -> dict[str, int]:
         lock = getattr(self.backend, "write_lock", None)
@@ -271,8 +309,11 @@ def open_service(settings: Settings) -> KnowledgeGraphService:
         store = ox.Store()
         load_files(store, files)
         if settings.validate:
-            _require_conformance(to_rdflib(set(store.quads_for_pattern(None, None, None, None)))
-                                 + load_project(project, ["ontology"]).parts["ontology"], shapes)
+            _require_conformance(
+                to_rdflib(set(store.quads_for_pattern(None, None, None, None)))
+                + load_project(project, ["ontology"]).parts["ontology"],
+                shapes,
+            )
     else:
         kg = load_project(project)
         if settings.validate:
@@ -288,14 +329,17 @@ def open_service(settings: Settings) -> KnowledgeGraphService:
 
 
 def _require_conformance(data: Graph, shapes: Graph) -> None:
-    report = validate_graph(data, shapes)
+    # At start-up no thread runs yet, so pySHACL's work can be shared out by forking.
+    report = validate_graph(data, shapes, processes=min(2, os.cpu_count() or 1))
     if not report.conforms:
         raise DataDoesNotConform(report)
 
 
 def _part_payloads(kg: KnowledgeGraph) -> list[tuple[bytes, str | None]]:
-    return [(kg.parts[part].serialize(format="nt", encoding="utf-8"), kg.project.graph_iri(part))
-            for part in CONTENT_PARTS]
+    return [
+        (kg.parts[part].serialize(format="nt", encoding="utf-8"), kg.project.graph_iri(part))
+        for part in CONTENT_PARTS
+    ]
 
 
 __all__ = ["KnowledgeGraphService", "Settings", "StoreUnavailable", "open_service"]

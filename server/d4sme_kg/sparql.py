@@ -12,8 +12,18 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-UPDATE_OPERATIONS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY",
-                     "WITH")
+UPDATE_OPERATIONS = (
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "DROP",
+    "CREATE",
+    "ADD",
+    "MOVE",
+    "COPY",
+    "WITH",
+)
 
 _TOKEN = re.compile(
     r"""
@@ -22,7 +32,8 @@ _TOKEN = re.compile(
               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:(?:[\w\-:%.\\\u00c0-\uffff]*[\w\-:%\\\u00c0-\uffff])?)
+  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:
+              (?:[\w\-:%.\\\u00c0-\uffff]*[\w\-:%\\\u00c0-\uffff])?)
   | (?P<word>[A-Za-z_][\w\-]*)
   | (?P<space>\s+)
   | (?P<other>.)
@@ -84,8 +95,11 @@ def analyse(text: str) -> Analysis:
                     result.services.append(_resolve(target_kind, target, prefixes, base))
         elif upper == "FROM" and index + 1 < len(tokens):
             named = tokens[index + 1][1].upper() == "NAMED"
-            target_kind, target = tokens[index + (2 if named else 1)] if (
-                index + (2 if named else 1) < len(tokens)) else ("other", "")
+            target_kind, target = (
+                tokens[index + (2 if named else 1)]
+                if (index + (2 if named else 1) < len(tokens))
+                else ("other", "")
+            )
             iri = _resolve(target_kind, target, prefixes, base)
             (result.from_named_graphs if named else result.from_graphs).append(iri)
         index += 1

@@ -57,7 +57,7 @@ def sparql_targets(store: ox.Store, shapes: Graph) -> dict[Node, set[Node]]:
         select = shapes.value(target, SH.select)
         text = _prologue(shapes, target) + str(select)
         try:
-            nodes = {_from_ox(solution["this"]) for solution in store.query(text)}
+            nodes = {_from_ox(solution["this"]) for solution in _solutions(store, text)}
         except SyntaxError as error:
             raise ShapesError(f"the SPARQL target of {shape} does not parse: {error}") from None
         found.setdefault(shape, set()).update(nodes)
@@ -85,8 +85,9 @@ def core_shapes(shapes: Graph, targets: dict[Node, set[Node]]) -> Graph:
     return core
 
 
-def check_sparql_constraints(store: ox.Store, data: Graph, shapes: Graph,
-                             targets: dict[Node, set[Node]]) -> list[SparqlResult]:
+def check_sparql_constraints(
+    store: ox.Store, data: Graph, shapes: Graph, targets: dict[Node, set[Node]]
+) -> list[SparqlResult]:
     """Every result of every active SPARQL-based constraint of ``shapes`` on ``data``."""
     constraints = list(shapes.subject_objects(SH.sparql))
     results = []
@@ -101,15 +102,24 @@ def check_sparql_constraints(store: ox.Store, data: Graph, shapes: Graph,
         if path is not None:
             text = text.replace("$PATH", _path_sparql(shapes, path))
         severity = shapes.value(shape, SH.severity) or SH.Violation
-        messages = tuple(m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal)) \
-            or tuple(m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal))
+        messages = tuple(
+            m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal)
+        ) or tuple(m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal))
         nodes = focus_nodes(data, shapes, shape) | targets.get(shape, set())
         try:
             for focus in sorted(nodes, key=str):
-                for solution in store.query(text, substitutions={
-                        ox.Variable("this"): _to_ox(focus)}):
-                    results.append(_result(solution, focus, shape, constraint, path,
-                                           URIRef(str(severity)), messages))
+                for solution in _solutions(store, text, focus):
+                    results.append(
+                        _result(
+                            solution,
+                            focus,
+                            shape,
+                            constraint,
+                            path,
+                            URIRef(str(severity)),
+                            messages,
+                        )
+                    )
         except SyntaxError as error:
             raise ShapesError(f"the SPARQL of {shape} does not parse: {error}") from None
     return results
@@ -135,8 +145,15 @@ def focus_nodes(data: Graph, shapes: Graph, shape: Node) -> set[Node]:
     return nodes
 
 
-def _result(solution: ox.QuerySolution, focus: Node, shape: Node, constraint: Node,
-            path: Node | None, severity: URIRef, messages: tuple[Literal, ...]) -> SparqlResult:
+def _result(
+    solution: ox.QuerySolution,
+    focus: Node,
+    shape: Node,
+    constraint: Node,
+    path: Node | None,
+    severity: URIRef,
+    messages: tuple[Literal, ...],
+) -> SparqlResult:
     bound = {}
     for name in ("path", "value", "message"):
         try:
@@ -144,13 +161,26 @@ def _result(solution: ox.QuerySolution, focus: Node, shape: Node, constraint: No
         except (KeyError, IndexError):
             value = None
         bound[name] = _from_ox(value) if value is not None else None
+    texts: tuple[Literal, ...]
     if bound["message"] is not None:
         texts = (Literal(str(bound["message"])),)
     else:
         texts = tuple(Literal(_fill(str(m), solution), lang=m.language) for m in messages)
-    result_path = bound["path"] if bound["path"] is not None else (
-        path if isinstance(path, URIRef) else None)
+    result_path = (
+        bound["path"] if bound["path"] is not None else (path if isinstance(path, URIRef) else None)
+    )
     return SparqlResult(focus, result_path, bound["value"], texts, severity, shape, constraint)
+
+
+def _solutions(store: ox.Store, text: str, focus: Node | None = None) -> ox.QuerySolutions:
+    """The solutions of a SELECT, with ``$this`` pre-bound to ``focus`` when given."""
+    bindings: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None = (
+        {ox.Variable("this"): _to_ox(focus)} if focus is not None else None
+    )
+    result = store.query(text, substitutions=bindings)
+    if not isinstance(result, ox.QuerySolutions):
+        raise ShapesError("a SHACL-SPARQL constraint or target must be a SELECT query")
+    return result
 
 
 def _fill(template: str, solution: ox.QuerySolution) -> str:
@@ -180,8 +210,11 @@ def _path_sparql(shapes: Graph, path: Node) -> str:
         return f"<{path}>"
     if (path, RDF.first, None) in shapes:
         return "/".join(_path_sparql(shapes, p) for p in Collection(shapes, path))
-    for predicate, operator in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"),
-                                (SH.zeroOrOnePath, "?")):
+    for predicate, operator in (
+        (SH.zeroOrMorePath, "*"),
+        (SH.oneOrMorePath, "+"),
+        (SH.zeroOrOnePath, "?"),
+    ):
         inner = shapes.value(path, predicate)
         if inner is not None:
             return f"({_path_sparql(shapes, inner)}){operator}"
@@ -190,7 +223,9 @@ def _path_sparql(shapes: Graph, path: Node) -> str:
         return f"^({_path_sparql(shapes, inverse)})"
     alternatives = shapes.value(path, SH.alternativePath)
     if alternatives is not None:
-        return "(" + "|".join(_path_sparql(shapes, p) for p in Collection(shapes, alternatives)) + ")"
+        return (
+            "(" + "|".join(_path_sparql(shapes, p) for p in Collection(shapes, alternatives)) + ")"
+        )
     raise ShapesError(f"unsupported property path {path}")
 
 

@@ -8,9 +8,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from d4sme_kg.errors import ShapesError
 from d4sme_kg.loading import KnowledgeGraph
 from d4sme_kg.namespaces import SH, bind_prefixes
+from d4sme_kg.shacl_runner import run_pyshacl
 from d4sme_kg.sparql_constraints import (
     SparqlResult,
     check_sparql_constraints,
@@ -75,7 +75,9 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def validate_graph(data: Graph, shapes: Graph, engine: str = "hybrid") -> ValidationReport:
+def validate_graph(
+    data: Graph, shapes: Graph, engine: str = "hybrid", processes: int = 1
+) -> ValidationReport:
     """Validate ``data`` (which must already hold the ontology) against ``shapes``.
 
     pySHACL follows ``rdfs:subClassOf`` in the data graph, so the ontology and the
@@ -83,9 +85,8 @@ def validate_graph(data: Graph, shapes: Graph, engine: str = "hybrid") -> Valida
     With ``engine="hybrid"`` (the default) pySHACL checks SHACL Core and pyoxigraph the
     SPARQL-based constraints (see :mod:`d4sme_kg.sparql_constraints`); ``"pyshacl"``
     leaves everything to pySHACL (slow on the full graph; used by the tests to compare).
+    ``processes`` > 1 shares pySHACL's work out between forked processes.
     """
-    from pyshacl import validate  # imported here: it is slow to import and only needed now
-
     core = shapes
     extra: list[SparqlResult] = []
     if engine == "hybrid":
@@ -93,18 +94,7 @@ def validate_graph(data: Graph, shapes: Graph, engine: str = "hybrid") -> Valida
         targets = sparql_targets(store, shapes)
         core = core_shapes(shapes, targets)
         extra = check_sparql_constraints(store, data, shapes, targets)
-    try:
-        conforms, report, _ = validate(
-            data,
-            shacl_graph=core,
-            inference="none",
-            advanced=engine != "hybrid",
-            allow_warnings=True,
-            allow_infos=True,
-        )
-    except Exception as error:  # pySHACL reports broken shapes with several exception types
-        raise ShapesError(f"the SHACL shapes cannot be used: {error}") from None
-    assert isinstance(report, Graph)
+    conforms, report = run_pyshacl(data, core, advanced=engine != "hybrid", processes=processes)
     if extra:
         conforms = _add_results(report, extra) and bool(conforms)
     bind_prefixes(report)
@@ -113,9 +103,9 @@ def validate_graph(data: Graph, shapes: Graph, engine: str = "hybrid") -> Valida
     return ValidationReport(bool(conforms), _results(report), report)
 
 
-def validate_knowledge_graph(kg: KnowledgeGraph) -> ValidationReport:
+def validate_knowledge_graph(kg: KnowledgeGraph, processes: int = 1) -> ValidationReport:
     """Validate a loaded project: the union of its content parts against its shapes."""
-    return validate_graph(kg.union(), kg.parts["shapes"])
+    return validate_graph(kg.union(), kg.parts["shapes"], processes=processes)
 
 
 def _add_results(report: Graph, extra: list[SparqlResult]) -> bool:
@@ -149,11 +139,11 @@ def _results(report: Graph) -> tuple[ValidationResult, ...]:
         severity = report.value(node, SH.resultSeverity)
         results.append(
             ValidationResult(
-                focus=report.value(node, SH.focusNode),
+                focus=report.value(node, SH.focusNode) or URIRef(""),
                 path=report.value(node, SH.resultPath),
                 component=URIRef(str(component)),
                 severity=URIRef(str(severity)),
-                source_shape=report.value(node, SH.sourceShape),
+                source_shape=report.value(node, SH.sourceShape) or URIRef(""),
                 value=report.value(node, SH.value),
                 messages=tuple(
                     m for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal)

@@ -25,16 +25,24 @@ def remote(kg: KnowledgeGraph) -> Iterator[str]:
 
 def test_queries_go_through_to_the_remote_store(remote: str) -> None:
     with d4sme_server(["--store", f"sparql+{remote}/query"]) as base:
-        text = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?l WHERE { "
-                "GRAPH ?g { <https://w3id.org/d4sme-kg/id/kakao> rdfs:label ?l } } ORDER BY ?l")
-        reply = http("GET", f"{base}/sparql?{urlencode({'query': text})}",
-                     headers={"Accept": "text/csv"})
+        text = (
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?l WHERE { "
+            "GRAPH ?g { <https://w3id.org/d4sme-kg/id/kakao> rdfs:label ?l } } ORDER BY ?l"
+        )
+        reply = http(
+            "GET", f"{base}/sparql?{urlencode({'query': text})}", headers={"Accept": "text/csv"}
+        )
         assert reply.status == 200, reply.text
         assert reply.text.split("\r\n")[:3] == ["l", "Kakao", "카카오"]
-        construct = ("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o . "
-                     "FILTER(?s = <https://w3id.org/d4sme-kg/id/kakao>) } }")
-        reply = http("GET", f"{base}/sparql?{urlencode({'query': construct})}",
-                     headers={"Accept": "application/n-triples"})
+        construct = (
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o . "
+            "FILTER(?s = <https://w3id.org/d4sme-kg/id/kakao>) } }"
+        )
+        reply = http(
+            "GET",
+            f"{base}/sparql?{urlencode({'query': construct})}",
+            headers={"Accept": "application/n-triples"},
+        )
         assert reply.status == 200 and reply.text.count("\n") >= 5
         health = http("GET", f"{base}/healthz").json()
         assert health["store"].startswith("remote SPARQL endpoint")

@@ -13,17 +13,20 @@ from rdflib import Graph
 from ..servers import http
 
 KG = "https://w3id.org/d4sme-kg/"
-SELECT = ('PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> '
-          'SELECT ?label WHERE { <https://w3id.org/d4sme-kg/id/kakao> rdfs:label ?label } '
-          'ORDER BY ?label')
-CONSTRUCT = ("CONSTRUCT { <https://w3id.org/d4sme-kg/id/kakao> ?p ?o } "
-             "WHERE { <https://w3id.org/d4sme-kg/id/kakao> ?p ?o }")
+SELECT = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+    "SELECT ?label WHERE { <https://w3id.org/d4sme-kg/id/kakao> rdfs:label ?label } "
+    "ORDER BY ?label"
+)
+CONSTRUCT = (
+    "CONSTRUCT { <https://w3id.org/d4sme-kg/id/kakao> ?p ?o } "
+    "WHERE { <https://w3id.org/d4sme-kg/id/kakao> ?p ?o }"
+)
 
 
 def get(server: str, query: str, accept: str | None = None, **params: str):  # type: ignore[no-untyped-def]
     headers = {"Accept": accept} if accept else {}
-    return http("GET", f"{server}/sparql?{urlencode({'query': query, **params})}",
-                headers=headers)
+    return http("GET", f"{server}/sparql?{urlencode({'query': query, **params})}", headers=headers)
 
 
 def labels(reply) -> set[str]:  # type: ignore[no-untyped-def]
@@ -32,26 +35,32 @@ def labels(reply) -> set[str]:  # type: ignore[no-untyped-def]
 
 def test_get_post_form_and_post_direct_agree(server: str) -> None:
     by_get = get(server, SELECT)
-    by_form = http("POST", f"{server}/sparql", urlencode({"query": SELECT}),
-                   {"Content-Type": "application/x-www-form-urlencoded"})
-    by_body = http("POST", f"{server}/sparql", SELECT,
-                   {"Content-Type": "application/sparql-query"})
+    by_form = http(
+        "POST",
+        f"{server}/sparql",
+        urlencode({"query": SELECT}),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    by_body = http("POST", f"{server}/sparql", SELECT, {"Content-Type": "application/sparql-query"})
     assert by_get.status == by_form.status == by_body.status == 200
     assert labels(by_get) == labels(by_form) == labels(by_body) == {"Kakao", "카카오"}
     assert by_get.media_type == "application/sparql-results+json"
 
 
-@pytest.mark.parametrize(("accept", "media_type"), [
-    (None, "application/sparql-results+json"),
-    ("*/*", "application/sparql-results+json"),
-    ("application/sparql-results+xml", "application/sparql-results+xml"),
-    ("text/csv", "text/csv"),
-    ("text/tab-separated-values", "text/tab-separated-values"),
-    ("text/*", "text/csv"),
-    ("application/sparql-results+json;q=0.1, text/csv", "text/csv"),
-    ("text/csv;q=0, */*", "application/sparql-results+json"),
-    ("application/json", "application/sparql-results+json"),
-])
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        (None, "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("text/*", "text/csv"),
+        ("application/sparql-results+json;q=0.1, text/csv", "text/csv"),
+        ("text/csv;q=0, */*", "application/sparql-results+json"),
+        ("application/json", "application/sparql-results+json"),
+    ],
+)
 def test_select_negotiation(server: str, accept: str | None, media_type: str) -> None:
     reply = get(server, SELECT, accept)
     assert reply.status == 200
@@ -61,7 +70,7 @@ def test_select_negotiation(server: str, accept: str | None, media_type: str) ->
 
 def test_result_bodies_in_each_format(server: str) -> None:
     xml = get(server, SELECT, "application/sparql-results+xml").text
-    assert "<literal xml:lang=\"ko\">카카오</literal>" in xml
+    assert '<literal xml:lang="ko">카카오</literal>' in xml
     rows = list(csv.reader(io.StringIO(get(server, SELECT, "text/csv").text)))
     assert rows[0] == ["label"] and sorted(r[0] for r in rows[1:]) == ["Kakao", "카카오"]
     tsv = get(server, SELECT, "text/tab-separated-values").text.splitlines()
@@ -74,15 +83,19 @@ def test_ask(server: str) -> None:
     assert get(server, "ASK { ?s ?p ?o }", "text/csv").text.splitlines()[1] == "true"
 
 
-@pytest.mark.parametrize(("accept", "media_type", "rdflib_format"), [
-    (None, "text/turtle", "turtle"),
-    ("application/n-triples", "application/n-triples", "nt"),
-    ("application/ld+json", "application/ld+json", "json-ld"),
-    ("application/rdf+xml", "application/rdf+xml", "xml"),
-    ("application/trig", "application/trig", "trig"),
-])
-def test_construct_in_every_graph_format(server: str, accept: str | None, media_type: str,
-                                         rdflib_format: str) -> None:
+@pytest.mark.parametrize(
+    ("accept", "media_type", "rdflib_format"),
+    [
+        (None, "text/turtle", "turtle"),
+        ("application/n-triples", "application/n-triples", "nt"),
+        ("application/ld+json", "application/ld+json", "json-ld"),
+        ("application/rdf+xml", "application/rdf+xml", "xml"),
+        ("application/trig", "application/trig", "trig"),
+    ],
+)
+def test_construct_in_every_graph_format(
+    server: str, accept: str | None, media_type: str, rdflib_format: str
+) -> None:
     reply = get(server, CONSTRUCT, accept)
     assert reply.status == 200, reply.text
     assert reply.media_type == media_type
@@ -117,12 +130,16 @@ def test_dataset_parameters_select_graphs(server: str) -> None:
     everything = n(get(server, count))
     links = n(get(server, count, **{"default-graph-uri": f"{KG}graph/links"}))
     assert 0 < links < everything
-    named = get(server, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-                **{"named-graph-uri": f"{KG}graph/ontology"})
+    named = get(
+        server,
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        **{"named-graph-uri": f"{KG}graph/ontology"},
+    )
     graphs = {b["g"]["value"] for b in named.json()["results"]["bindings"]}
     assert graphs == {f"{KG}graph/ontology"}
-    from_clause = n(get(server, f"SELECT (COUNT(*) AS ?n) FROM <{KG}graph/links> "
-                                "WHERE { ?s ?p ?o }"))
+    from_clause = n(
+        get(server, f"SELECT (COUNT(*) AS ?n) FROM <{KG}graph/links> WHERE {{ ?s ?p ?o }}")
+    )
     assert from_clause == links
 
 
@@ -140,8 +157,12 @@ def test_bad_requests(server: str) -> None:
     assert two.status == 400
     wrong_type = http("POST", f"{server}/sparql", "ASK {}", {"Content-Type": "text/plain"})
     assert wrong_type.status == 415
-    update = http("POST", f"{server}/sparql", urlencode({"update": "CLEAR ALL"}),
-                  {"Content-Type": "application/x-www-form-urlencoded"})
+    update = http(
+        "POST",
+        f"{server}/sparql",
+        urlencode({"update": "CLEAR ALL"}),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert update.status == 400 and "/update" in update.json()["detail"]
     put = http("PUT", f"{server}/sparql", "x")
     assert put.status == 405

@@ -28,10 +28,12 @@ def query(server: str, text: str, **params: str):  # type: ignore[no-untyped-def
 
 def test_service_outside_the_allowlist_is_refused(server: str, listener: Listener) -> None:
     target = f"http://127.0.0.1:{listener.port}/sparql"
-    for text in (f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
-                 f"PREFIX x: <http://127.0.0.1:{listener.port}/> "
-                 "SELECT * WHERE { SERVICE SILENT x:sparql { ?s ?p ?o } }",
-                 "SELECT * WHERE { BIND(<x:y> AS ?e) SERVICE ?e { ?s ?p ?o } }"):
+    for text in (
+        f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+        f"PREFIX x: <http://127.0.0.1:{listener.port}/> "
+        "SELECT * WHERE { SERVICE SILENT x:sparql { ?s ?p ?o } }",
+        "SELECT * WHERE { BIND(<x:y> AS ?e) SERVICE ?e { ?s ?p ?o } }",
+    ):
         reply = query(server, text)
         assert reply.status == 403, reply.text
         assert "allow" in reply.json()["detail"] or "variable" in reply.json()["detail"]
@@ -41,8 +43,10 @@ def test_service_outside_the_allowlist_is_refused(server: str, listener: Listene
 
 def test_from_only_selects_graphs_in_the_store(server: str, listener: Listener) -> None:
     outside = f"http://127.0.0.1:{listener.port}/data.ttl"
-    for text in (f"SELECT * FROM <{outside}> WHERE {{ ?s ?p ?o }}",
-                 f"SELECT * FROM NAMED <{outside}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"):
+    for text in (
+        f"SELECT * FROM <{outside}> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{outside}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    ):
         reply = query(server, text)
         assert reply.status == 400 and "not in the store" in reply.json()["detail"]
     # The protocol's graph parameters name graphs too: an unknown one is simply empty.
@@ -95,15 +99,25 @@ def test_a_client_may_ask_for_less_time_but_not_more(server: str) -> None:
 
 
 def test_limits_on_query_length_body_and_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with d4sme_server(["--timeout", "5"], env={"D4SME_KG_MAX_QUERY_LENGTH": "200",
-                                                "D4SME_KG_MAX_ROWS": "50",
-                                                "D4SME_KG_MAX_BODY_BYTES": "1000"}) as base:
+    with d4sme_server(
+        ["--timeout", "5"],
+        env={
+            "D4SME_KG_MAX_QUERY_LENGTH": "200",
+            "D4SME_KG_MAX_ROWS": "50",
+            "D4SME_KG_MAX_BODY_BYTES": "1000",
+        },
+    ) as base:
         long_query = "ASK { ?s ?p ?o }" + " " * 300
-        reply = http("POST", f"{base}/sparql", long_query,
-                     {"Content-Type": "application/sparql-query"})
+        reply = http(
+            "POST", f"{base}/sparql", long_query, {"Content-Type": "application/sparql-query"}
+        )
         assert reply.status == 413 and "limit is 200" in reply.json()["detail"]
-        big_body = http("POST", f"{base}/sparql", "ASK {}" + " " * 2000,
-                        {"Content-Type": "application/sparql-query"})
+        big_body = http(
+            "POST",
+            f"{base}/sparql",
+            "ASK {}" + " " * 2000,
+            {"Content-Type": "application/sparql-query"},
+        )
         assert big_body.status == 413
         rows = query(base, "SELECT * WHERE { ?s ?p ?o }")
         assert rows.status == 413 and "more than 50 rows" in rows.json()["detail"]
@@ -112,17 +126,22 @@ def test_limits_on_query_length_body_and_rows(tmp_path) -> None:  # type: ignore
 
 def test_allowlisted_service_is_federated(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with oxigraph_server() as remote:
-        loaded = http("POST", f"{remote}/store?default",
-                      '<http://www.wikidata.org/entity/Q41550> '
-                      '<http://www.w3.org/2000/01/rdf-schema#label> "OECD"@en .\n',
-                      {"Content-Type": "application/n-triples"})
+        loaded = http(
+            "POST",
+            f"{remote}/store?default",
+            "<http://www.wikidata.org/entity/Q41550> "
+            '<http://www.w3.org/2000/01/rdf-schema#label> "OECD"@en .\n',
+            {"Content-Type": "application/n-triples"},
+        )
         assert loaded.status in (200, 201, 204)
         endpoint = f"{remote}/query"
         with d4sme_server(["--federate", endpoint]) as base:
-            text = ("PREFIX schema: <https://schema.org/> "
-                    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-                    "SELECT ?label WHERE { <https://w3id.org/d4sme-kg/id/oecd> schema:sameAs ?wd . "
-                    f"SERVICE <{endpoint}> {{ ?wd rdfs:label ?label }} }}")
+            text = (
+                "PREFIX schema: <https://schema.org/> "
+                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                "SELECT ?label WHERE { <https://w3id.org/d4sme-kg/id/oecd> schema:sameAs ?wd . "
+                f"SERVICE <{endpoint}> {{ ?wd rdfs:label ?label }} }}"
+            )
             reply = query(base, text)
             assert reply.status == 200, reply.text
             rows = reply.json()["results"]["bindings"]
@@ -132,11 +151,17 @@ def test_allowlisted_service_is_federated(tmp_path) -> None:  # type: ignore[no-
 def test_cors_is_open_for_reads_only(server: str) -> None:
     reply = query(server, QUICK)
     assert reply.headers["access-control-allow-origin"] == "*"
-    preflight = http("OPTIONS", f"{server}/sparql",
-                     headers={"Origin": "https://example.org",
-                              "Access-Control-Request-Method": "POST"})
+    preflight = http(
+        "OPTIONS",
+        f"{server}/sparql",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"},
+    )
     assert preflight.status in (200, 204)
     assert "POST" in preflight.headers["access-control-allow-methods"]
-    write = http("POST", f"{server}/update", "CLEAR ALL",
-                 {"Content-Type": "application/sparql-update", "Origin": "https://example.org"})
+    write = http(
+        "POST",
+        f"{server}/update",
+        "CLEAR ALL",
+        {"Content-Type": "application/sparql-update", "Origin": "https://example.org"},
+    )
     assert "access-control-allow-origin" not in write.headers

@@ -12,10 +12,12 @@ from ..servers import d4sme_server, http
 from .conftest import TOKEN
 
 KG = "https://w3id.org/d4sme-kg/id/"
-PREFIXES = ("PREFIX kg: <https://w3id.org/d4sme-kg/id/> "
-            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-            "PREFIX schema: <https://schema.org/> ")
+PREFIXES = (
+    "PREFIX kg: <https://w3id.org/d4sme-kg/id/> "
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+    "PREFIX schema: <https://schema.org/> "
+)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
@@ -26,8 +28,12 @@ def writable() -> Iterator[str]:
 
 
 def update(base: str, text: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    return http("POST", f"{base}/update", text,
-                {"Content-Type": "application/sparql-update", **(headers if headers is not None else AUTH)})
+    return http(
+        "POST",
+        f"{base}/update",
+        text,
+        {"Content-Type": "application/sparql-update", **(headers if headers is not None else AUTH)},
+    )
 
 
 def ask(base: str, text: str) -> bool:
@@ -37,15 +43,21 @@ def ask(base: str, text: str) -> bool:
 
 
 def count(base: str) -> int:
-    reply = http("GET", f"{base}/sparql?{urlencode({'query': 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'})}")
+    reply = http(
+        "GET", f"{base}/sparql?{urlencode({'query': 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'})}"
+    )
     return int(reply.json()["results"]["bindings"][0]["n"]["value"])
 
 
 def test_writes_are_off_by_default(server: str) -> None:
     reply = update(server, PREFIXES + 'INSERT DATA { kg:kakao skos:altLabel "x"@en }')
     assert reply.status == 403 and "D4SME_KG_UPDATE_TOKEN" in reply.json()["detail"]
-    reply = http("PUT", f"{server}/store?graph=urn:x", "<urn:a> <urn:b> <urn:c> .",
-                 {"Content-Type": "application/n-triples", **AUTH})
+    reply = http(
+        "PUT",
+        f"{server}/store?graph=urn:x",
+        "<urn:a> <urn:b> <urn:c> .",
+        {"Content-Type": "application/n-triples", **AUTH},
+    )
     assert reply.status == 403
 
 
@@ -59,28 +71,35 @@ def test_a_write_needs_the_token(writable: str) -> None:
 
 def test_a_conforming_update_is_committed(writable: str) -> None:
     before = count(writable)
-    reply = update(writable, PREFIXES + 'INSERT DATA { GRAPH <https://w3id.org/d4sme-kg/graph/data> '
-                   '{ kg:kakao skos:altLabel "Kakao Corp."@en } }')
+    reply = update(
+        writable,
+        PREFIXES + "INSERT DATA { GRAPH <https://w3id.org/d4sme-kg/graph/data> "
+        '{ kg:kakao skos:altLabel "Kakao Corp."@en } }',
+    )
     assert reply.status == 200, reply.text
     assert reply.json() == {"added": 1, "removed": 0}
     assert ask(writable, 'ASK { kg:kakao skos:altLabel "Kakao Corp."@en }')
     assert count(writable) == before + 1
     # Every evaluator sees it, not only the one that happened to answer first.
-    assert all(ask(writable, f'ASK {{ kg:kakao skos:altLabel "Kakao Corp."@en }} # {i}')
-               for i in range(6))
+    assert all(
+        ask(writable, f'ASK {{ kg:kakao skos:altLabel "Kakao Corp."@en }} # {i}') for i in range(6)
+    )
 
 
 def test_an_update_that_breaks_a_shape_is_refused_and_changes_nothing(writable: str) -> None:
     before = count(writable)
-    reply = update(writable, PREFIXES + 'DELETE WHERE { GRAPH ?g { kg:kakao rdfs:label ?l } }')
+    reply = update(writable, PREFIXES + "DELETE WHERE { GRAPH ?g { kg:kakao rdfs:label ?l } }")
     assert reply.status == 422
     problem = reply.json()
     assert problem["status"] == 422
     assert any(r["focusNode"] == KG + "kakao" for r in problem["report"])
     assert ask(writable, 'ASK { kg:kakao rdfs:label "Kakao"@en }')
     # A fact without its claim breaks the provenance rule.
-    reply = update(writable, PREFIXES + 'INSERT DATA { GRAPH <https://w3id.org/d4sme-kg/graph/data> '
-                   '{ kg:kakao schema:foundingDate "2010" } }')
+    reply = update(
+        writable,
+        PREFIXES + "INSERT DATA { GRAPH <https://w3id.org/d4sme-kg/graph/data> "
+        '{ kg:kakao schema:foundingDate "2010" } }',
+    )
     assert reply.status == 422
     assert count(writable) == before
 
@@ -89,8 +108,9 @@ def test_bad_updates(writable: str) -> None:
     assert update(writable, "INSERT DATA { oops").status == 400
     load = update(writable, "LOAD <http://127.0.0.1:9/data.ttl>")
     assert load.status == 403 and "LOAD" in load.json()["detail"]
-    wrong_type = http("POST", f"{writable}/update", "CLEAR ALL", {"Content-Type": "text/plain",
-                                                                  **AUTH})
+    wrong_type = http(
+        "POST", f"{writable}/update", "CLEAR ALL", {"Content-Type": "text/plain", **AUTH}
+    )
     assert wrong_type.status == 415
     assert http("GET", f"{writable}/update").status == 405
 
@@ -98,14 +118,21 @@ def test_bad_updates(writable: str) -> None:
 def test_graph_store_protocol(writable: str) -> None:
     graph = "urn:x-test:extra"
     target = f"{writable}/store?graph={quote(graph)}"
-    body = '<https://w3id.org/d4sme-kg/id/kakao> <http://www.w3.org/2004/02/skos/core#altLabel> "주식회사 카카오"@ko .\n'
+    body = (
+        "<https://w3id.org/d4sme-kg/id/kakao> <http://www.w3.org/2004/02/skos/core#altLabel> "
+        '"주식회사 카카오"@ko .\n'
+    )
     created = http("PUT", target, body, {"Content-Type": "application/n-triples", **AUTH})
     assert created.status == 201, created.text
     fetched = http("GET", target, headers={"Accept": "application/n-triples"})
     assert fetched.status == 200 and "주식회사 카카오" in fetched.text
-    merged = http("POST", target, '<https://w3id.org/d4sme-kg/id/kakao> '
-                  '<http://www.w3.org/2004/02/skos/core#altLabel> "Kakao Corporation"@en .',
-                  {"Content-Type": "text/turtle", **AUTH})
+    merged = http(
+        "POST",
+        target,
+        "<https://w3id.org/d4sme-kg/id/kakao> "
+        '<http://www.w3.org/2004/02/skos/core#altLabel> "Kakao Corporation"@en .',
+        {"Content-Type": "text/turtle", **AUTH},
+    )
     assert merged.status == 200
     assert "Kakao Corporation" in http("GET", target, headers={"Accept": "text/turtle"}).text
     assert http("DELETE", target, headers=AUTH).status == 200
@@ -120,8 +147,10 @@ def test_graph_store_protocol(writable: str) -> None:
 def test_writes_to_an_on_disk_store_survive_a_restart(tmp_path: Path) -> None:
     location = tmp_path / "store"
     env = {"D4SME_KG_UPDATE_TOKEN": TOKEN}
-    text = PREFIXES + ('INSERT DATA { GRAPH <https://w3id.org/d4sme-kg/graph/data> '
-                       '{ kg:posco skos:altLabel "POSCO Holdings"@en } }')
+    text = PREFIXES + (
+        "INSERT DATA { GRAPH <https://w3id.org/d4sme-kg/graph/data> "
+        '{ kg:posco skos:altLabel "POSCO Holdings"@en } }'
+    )
     with d4sme_server(["--store", str(location)], env=env) as base:
         assert update(base, text).status == 200
     assert (location / "d4sme-kg-store").is_file()

@@ -50,9 +50,10 @@ def evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
         store.extend(ox.parse(request["add"], format=ox.RdfFormat.N_QUADS))
         # A named graph whose last triple went is dropped, as the Graph Store Protocol expects.
         for graph in emptied:
-            if isinstance(graph, ox.NamedNode) and next(
-                iter(store.quads_for_pattern(None, None, None, graph)), None
-            ) is None:
+            if (
+                isinstance(graph, ox.NamedNode)
+                and next(iter(store.quads_for_pattern(None, None, None, graph)), None) is None
+            ):
                 store.remove_graph(graph)
         return {"ok": True}
     if operation == "dump":
@@ -66,12 +67,15 @@ def evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
 def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     # base_iri: the endpoint URL, against which relative IRIs of the query resolve
     # (SPARQL 1.1 Protocol: the service's BASE); absent, a relative IRI is a syntax error.
-    options: dict[str, Any] = {"prefixes": request.get("prefixes") or None,
-                               "base_iri": request.get("base_iri") or None}
+    options: dict[str, Any] = {
+        "prefixes": request.get("prefixes") or None,
+        "base_iri": request.get("base_iri") or None,
+    }
     options.update(_dataset(request))
     if request.get("bindings"):
-        options["substitutions"] = {ox.Variable(k): _to_ox(v)
-                                    for k, v in request["bindings"].items()}
+        options["substitutions"] = {
+            ox.Variable(k): _to_ox(v) for k, v in request["bindings"].items()
+        }
     result = _guard(lambda: store.query(request["text"], **options), "syntax")
     limit = int(request["max_rows"])
     if isinstance(result, ox.QueryBoolean):
@@ -91,8 +95,14 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     triples = _guard(lambda: list(islice(result, limit + 1)), "evaluation")
     if len(triples) > limit:
         raise EngineError("too_many_rows", f"the result has more than {limit} triples")
-    body = ox.serialize(triples, format=RDF_FORMATS[request["graph_format"]],
-                        prefixes=request.get("prefixes") or None) or b""
+    body = (
+        ox.serialize(
+            triples,
+            format=RDF_FORMATS[request["graph_format"]],
+            prefixes=request.get("prefixes") or None,
+        )
+        or b""
+    )
     return {"kind": "graph", "body": body, "rows": len(triples)}
 
 
@@ -109,8 +119,10 @@ def _dataset(request: dict[str, Any]) -> dict[str, Any]:
     named: list[str] = request.get("named_graphs") or []
     if defaults or named:
         # "" names the store's own default graph (Graph Store Protocol ?default).
-        return {"default_graph": [ox.NamedNode(g) if g else ox.DefaultGraph() for g in defaults],
-                "named_graphs": [ox.NamedNode(g) for g in named]}
+        return {
+            "default_graph": [ox.NamedNode(g) if g else ox.DefaultGraph() for g in defaults],
+            "named_graphs": [ox.NamedNode(g) for g in named],
+        }
     if request.get("query_dataset") or has_dataset_clause(request["text"]):
         return {}
     return {"use_default_graph_as_union": True}
@@ -121,8 +133,11 @@ def has_dataset_clause(text: str) -> bool:
     return any(token.upper() == "FROM" for token in _words(text))
 
 
-_NOISE = re.compile(r"#[^\n\r]*|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n\r]|\\.)*'"
-                    r"|\"(?:[^\"\\\n\r]|\\.)*\"|<[^<>\"{}|^`\\\x00-\x20]*>", re.DOTALL)
+_NOISE = re.compile(
+    r"#[^\n\r]*|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n\r]|\\.)*'"
+    r"|\"(?:[^\"\\\n\r]|\\.)*\"|<[^<>\"{}|^`\\\x00-\x20]*>",
+    re.DOTALL,
+)
 _WORD = re.compile(r"[?$]\w+|[A-Za-z_][\w.-]*(?::[\w.%-]*)?|:[\w.%-]*|[{}*]")
 
 

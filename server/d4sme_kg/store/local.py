@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -31,8 +31,9 @@ _MARKER = "d4sme-kg-store"
 class LocalBackend:
     """A pyoxigraph store; queries run in evaluator processes (see store.pool)."""
 
-    def __init__(self, store: ox.Store | None, path: Path | None, workers: int,
-                 writable: bool) -> None:
+    def __init__(
+        self, store: ox.Store | None, path: Path | None, workers: int, writable: bool
+    ) -> None:
         self.writable = writable
         self._path = path
         self._store = store  # kept in memory mode: replacements are forked from it
@@ -65,7 +66,7 @@ class LocalBackend:
     def dump(self) -> bytes:
         if self._store is not None:
             with self._write_lock:
-                return self._store.dump(format=ox.RdfFormat.N_QUADS)
+                return self._store.dump(format=ox.RdfFormat.N_QUADS) or b""
         body: bytes = self._pool.run({"op": "dump"}, timeout=600)["body"]
         return body
 
@@ -139,7 +140,7 @@ def _open_read_only(path: Path):  # type: ignore[no-untyped-def]
     return lambda: _open_with_retry(lambda: ox.Store.read_only(str(path)))
 
 
-def _open_with_retry(opener, seconds: float = 10.0) -> ox.Store:  # type: ignore[no-untyped-def]
+def _open_with_retry(opener: Callable[[], ox.Store], seconds: float = 10.0) -> ox.Store:
     # RocksDB releases its lock file a moment after the previous owner is dropped (the
     # loader in the parent, or an evaluator that was just stopped): wait for it.
     deadline = time.monotonic() + seconds
@@ -152,5 +153,11 @@ def _open_with_retry(opener, seconds: float = 10.0) -> ox.Store:  # type: ignore
             time.sleep(0.05)
 
 
-__all__ = ["EngineError", "LocalBackend", "create_disk_store", "disk_store_is_loaded",
-           "load_files", "memory_store"]
+__all__ = [
+    "EngineError",
+    "LocalBackend",
+    "create_disk_store",
+    "disk_store_is_loaded",
+    "load_files",
+    "memory_store",
+]

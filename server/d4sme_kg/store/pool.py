@@ -45,9 +45,9 @@ class _Evaluator:
         # The child inherits the parent's ends of its siblings' pipes; it closes them so
         # that each evaluator sees EOF, and ends, as soon as the web process is gone.
         inherited = [*siblings, self.connection]
-        self.process: BaseProcess = context.Process(target=_serve,
-                                                    args=(child, factory, inherited),
-                                                    daemon=True)
+        self.process: BaseProcess = context.Process(
+            target=_serve, args=(child, factory, inherited), daemon=True
+        )
         self.process.start()
         child.close()
 

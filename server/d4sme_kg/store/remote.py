@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 from typing import Any
 
@@ -11,7 +10,7 @@ import pyoxigraph as ox
 
 from d4sme_kg import __version__
 from d4sme_kg.queries import system_query
-from d4sme_kg.results import solutions_from_json, serialize_solutions, Solutions
+from d4sme_kg.results import Solutions, serialize_solutions, solutions_from_json
 from d4sme_kg.sparql import analyse
 from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.engine import RDF_FORMATS, EngineError
@@ -47,7 +46,9 @@ class RemoteBackend:
         if form in ("SELECT", "ASK"):
             solutions = self._select(request.text, request.timeout, request)
             if len(solutions.rows) > request.max_rows:
-                raise EngineError("too_many_rows", f"the result has more than {request.max_rows} rows")
+                raise EngineError(
+                    "too_many_rows", f"the result has more than {request.max_rows} rows"
+                )
             kind = "boolean" if solutions.boolean is not None else "solutions"
             body = serialize_solutions(solutions, request.result_format)
             return QueryAnswer(kind, body, len(solutions.rows))
@@ -57,9 +58,15 @@ class RemoteBackend:
         except SyntaxError as error:
             raise StoreUnavailable(f"{self.endpoint} sent unreadable N-Triples: {error}") from None
         if len(triples) > request.max_rows:
-            raise EngineError("too_many_rows", f"the result has more than {request.max_rows} triples")
-        body = ox.serialize(triples, format=RDF_FORMATS[request.graph_format],
-                            prefixes=request.prefixes or None)
+            raise EngineError(
+                "too_many_rows", f"the result has more than {request.max_rows} triples"
+            )
+        body = (
+            ox.serialize(
+                triples, format=RDF_FORMATS[request.graph_format], prefixes=request.prefixes or None
+            )
+            or b""
+        )
         return QueryAnswer("graph", body, len(triples))
 
     def graphs(self) -> list[str]:
@@ -86,10 +93,13 @@ class RemoteBackend:
         try:
             return solutions_from_json(json.loads(raw))
         except (ValueError, KeyError) as error:
-            raise StoreUnavailable(f"{self.endpoint} sent unreadable JSON results: {error}") from None
+            raise StoreUnavailable(
+                f"{self.endpoint} sent unreadable JSON results: {error}"
+            ) from None
 
-    def _request(self, text: str, timeout: float, request: QueryRequest | None,
-                 accept: str) -> bytes:
+    def _request(
+        self, text: str, timeout: float, request: QueryRequest | None, accept: str
+    ) -> bytes:
         from SPARQLWrapper import POST, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import (
             EndPointNotFound,
@@ -117,7 +127,7 @@ class RemoteBackend:
             raise EngineError("syntax", _remote_message(error)) from None
         except (EndPointNotFound, Unauthorized, SPARQLWrapperException) as error:
             raise StoreUnavailable(f"{self.endpoint}: {_remote_message(error)}") from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             from d4sme_kg.store.pool import QueryTimeout
 
             raise QueryTimeout(timeout) from None

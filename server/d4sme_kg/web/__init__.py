@@ -14,8 +14,9 @@ from d4sme_kg.service import KnowledgeGraphService, Settings, open_service
 access_log = logging.getLogger("d4sme_kg.access")
 
 
-def create_app(config: Mapping[str, Any] | None = None,
-               service: KnowledgeGraphService | None = None) -> Flask:
+def create_app(
+    config: Mapping[str, Any] | None = None, service: KnowledgeGraphService | None = None
+) -> Flask:
     """Build the app: settings from defaults, ``D4SME_KG_*`` environment, then ``config``.
 
     The store is loaded and validated here, once; ``service`` lets a caller share one.
@@ -49,6 +50,7 @@ def _log_requests(app: Flask) -> None:
     @app.after_request
     def log_line(response: Response) -> Response:
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        access_log.info("%s %s %s %.1fms", request.method, request.path, response.status_code,
-                        elapsed)
+        access_log.info(
+            "%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed
+        )
         return response

@@ -18,17 +18,19 @@ def healthz() -> Response:
         ready = triples >= 0
     except Exception:  # a store that cannot answer is "live but not ready"
         triples, graphs, ready = -1, 0, False
-    response = jsonify({
-        "status": "ok" if ready else "unavailable",
-        "live": True,
-        "ready": ready,
-        "triples": triples,
-        "namedGraphs": graphs,
-        "store": service.backend.description,
-        "writes": service.writes_enabled,
-        "version": __version__,
-        "startSeconds": round(service.start_seconds, 3),
-    })
+    response = jsonify(
+        {
+            "status": "ok" if ready else "unavailable",
+            "live": True,
+            "ready": ready,
+            "triples": triples,
+            "namedGraphs": graphs,
+            "store": service.backend.description,
+            "writes": service.writes_enabled,
+            "version": __version__,
+            "startSeconds": round(service.start_seconds, 3),
+        }
+    )
     response.status_code = 200 if ready else 503
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -19,11 +19,18 @@ def choose(request: Request, offered: tuple[Format, ...], explicit: str | None =
     if explicit:
         key = explicit.strip().lower()
         for fmt in offered:
-            if key in (fmt.name, *fmt.media_types, fmt.suffix, fmt.suffix.lstrip("."),
-                       *fmt.aliases):
+            if key in (
+                fmt.name,
+                *fmt.media_types,
+                fmt.suffix,
+                fmt.suffix.lstrip("."),
+                *fmt.aliases,
+            ):
                 return fmt
-        raise FormatError(f"format {explicit!r} is not offered here; use one of: "
-                          f"{', '.join(f.name for f in offered)}")
+        raise FormatError(
+            f"format {explicit!r} is not offered here; use one of: "
+            f"{', '.join(f.name for f in offered)}"
+        )
     accept = request.accept_mimetypes
     if not accept or accept.best == "*/*" and len(accept) == 1:
         return offered[0]
@@ -32,13 +39,18 @@ def choose(request: Request, offered: tuple[Format, ...], explicit: str | None =
     if best is None:
         best = accept.best_match([media for fmt in offered for media in fmt.also])
     if best is None:
-        raise FormatError("none of the accepted media types can be produced; offered: "
-                          + ", ".join(fmt.media_type for fmt in offered))
+        raise FormatError(
+            "none of the accepted media types can be produced; offered: "
+            + ", ".join(fmt.media_type for fmt in offered)
+        )
     return next(fmt for fmt in offered if best in fmt.media_types)
 
 
 def prefers_html(request: Request) -> bool:
     """True for a browser: it asks for HTML explicitly above the other types."""
     accept = request.accept_mimetypes
-    return bool(accept) and accept.best_match(["text/html", "application/json"]) == "text/html" \
+    return (
+        bool(accept)
+        and accept.best_match(["text/html", "application/json"]) == "text/html"
         and accept["text/html"] > accept["application/json"]
+    )

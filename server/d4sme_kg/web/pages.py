@@ -16,5 +16,9 @@ LIMIT 20"""
 @bp.route("/")
 def query_page() -> str:
     service = current_app.extensions["d4sme_kg"]
-    return render_template("query.html", example=EXAMPLE, triples=service.backend.size(),
-                           formats=[f.name for f in RESULT_FORMATS])
+    return render_template(
+        "query.html",
+        example=EXAMPLE,
+        triples=service.backend.size(),
+        formats=[f.name for f in RESULT_FORMATS],
+    )

@@ -25,15 +25,26 @@ _ENGINE = {
 }
 
 
-def problem(status: int, title: str, detail: str, slug: str,
-            headers: dict[str, str] | None = None, **extra: object) -> Response:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    headers: dict[str, str] | None = None,
+    **extra: object,
+) -> Response:
     """One error response in the shape the client asked for."""
     if prefers_html(request):
         body = render_template("error.html", status=status, title=title, detail=detail)
         response = Response(body, status=status, mimetype="text/html")
     else:
-        document = {"type": PROBLEM_TYPE + slug, "title": title, "status": status,
-                    "detail": detail, **extra}
+        document = {
+            "type": PROBLEM_TYPE + slug,
+            "title": title,
+            "status": status,
+            "detail": detail,
+            **extra,
+        }
         response = jsonify(document)
         response.status_code = status
         response.mimetype = "application/problem+json"
@@ -56,9 +67,13 @@ def _kg_error(error: KGError) -> Response:
     report = getattr(error, "report", None)
     if report is not None:
         extra["report"] = [
-            {"severity": r.severity.split("#")[-1], "focusNode": str(r.focus),
-             "resultPath": str(r.path) if r.path is not None else None,
-             "constraintComponent": r.component.split("#")[-1], "message": r.message("en")}
+            {
+                "severity": r.severity.split("#")[-1],
+                "focusNode": str(r.focus),
+                "resultPath": str(r.path) if r.path is not None else None,
+                "constraintComponent": r.component.split("#")[-1],
+                "message": r.message("en"),
+            }
             for r in report.results
         ]
     slug = type(error).__name__.lower()
@@ -75,8 +90,14 @@ def _engine_error(error: EngineError) -> Response:
 
 
 def _timeout(error: QueryTimeout) -> Response:
-    return problem(503, "Query timed out", str(error), "timeout",
-                   {"Retry-After": "1"}, limitSeconds=error.seconds)
+    return problem(
+        503,
+        "Query timed out",
+        str(error),
+        "timeout",
+        {"Retry-After": "1"},
+        limitSeconds=error.seconds,
+    )
 
 
 def _busy(error: PoolBusy) -> Response:
@@ -85,8 +106,9 @@ def _busy(error: PoolBusy) -> Response:
 
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
-    response = problem(status, error.name, error.description or error.name,
-                       error.name.lower().replace(" ", "-"))
+    response = problem(
+        status, error.name, error.description or error.name, error.name.lower().replace(" ", "-")
+    )
     if status == 405 and error.get_response().headers.get("Allow"):
         response.headers["Allow"] = error.get_response().headers["Allow"]
     return response
@@ -95,5 +117,6 @@ def _http_error(error: HTTPException) -> Response:
 def _internal(error: Exception) -> Response:
     # Logged with its traceback here; the client learns nothing about the internals.
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return problem(500, "Internal Server Error", "the server could not answer this request",
-                   "internal")
+    return problem(
+        500, "Internal Server Error", "the server could not answer this request", "internal"
+    )

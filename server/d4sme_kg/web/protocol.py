@@ -34,14 +34,24 @@ def sparql() -> BaseResponse:
     analysis = service().check_query(text, default_graphs, named_graphs)
     if analysis.form in ("CONSTRUCT", "DESCRIBE"):
         fmt = choose(request, CONSTRUCT_FORMATS, request.values.get("format"))
-        answer = service().query(text, graph_format=fmt.name, default_graphs=default_graphs,
-                                 named_graphs=named_graphs, timeout=_timeout(),
-                                 base_iri=request.base_url)
+        answer = service().query(
+            text,
+            graph_format=fmt.name,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            timeout=_timeout(),
+            base_iri=request.base_url,
+        )
     else:
         fmt = choose(request, RESULT_FORMATS, request.values.get("format"))
-        answer = service().query(text, result_format=fmt.name, default_graphs=default_graphs,
-                                 named_graphs=named_graphs, timeout=_timeout(),
-                                 base_iri=request.base_url)
+        answer = service().query(
+            text,
+            result_format=fmt.name,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            timeout=_timeout(),
+            base_iri=request.base_url,
+        )
     # text/* media types get "; charset=utf-8" from werkzeug itself.
     response = Response(answer.body, mimetype=fmt.media_type)
     response.vary.add("Accept")
@@ -70,7 +80,8 @@ def _read_request() -> tuple[str | None, list[str], list[str]]:
         else:
             raise UnsupportedMediaType(
                 f"POST /sparql takes application/x-www-form-urlencoded or "
-                f"application/sparql-query, not {media or 'no content type'!r}")
+                f"application/sparql-query, not {media or 'no content type'!r}"
+            )
         if request.args.getlist("query") and queries:
             raise QueryError("the query is given twice (in the URL and in the body)")
     if len(queries) > 1:

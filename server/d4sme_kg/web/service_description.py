@@ -30,8 +30,11 @@ def statistics(service: Any) -> dict[str, Any]:
     stats = {
         "size": size,
         "graphs": {row["g"]["value"]: int(row["triples"]["value"]) for row in graphs},
-        "classes": {row["class"]["value"]: int(row["instances"]["value"]) for row in classes
-                    if row["class"]["type"] == "uri"},
+        "classes": {
+            row["class"]["value"]: int(row["instances"]["value"])
+            for row in classes
+            if row["class"]["type"] == "uri"
+        },
     }
     service._statistics = stats
     return dict(stats)
@@ -63,8 +66,13 @@ def describe(service: Any, endpoint: str) -> Graph:
     default = BNode("defaultgraph")
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    graph.add((default, DCTERMS.description,
-               Literal("The union of every named graph of the store.", lang="en")))
+    graph.add(
+        (
+            default,
+            DCTERMS.description,
+            Literal("The union of every named graph of the store.", lang="en"),
+        )
+    )
     graph.add((default, VOID.triples, Literal(stats["size"], datatype=XSD.integer)))
     for index, (name, triples) in enumerate(sorted(stats["graphs"].items())):
         named, inner = BNode(f"named{index}"), BNode(f"graph{index}")
@@ -93,8 +101,9 @@ def service_description(service: Any, request: Request) -> Response:
 
 
 def _select(service: Any, name: str) -> list[dict[str, Any]]:
-    request = QueryRequest(system_query(name), result_format="json",
-                           timeout=service.settings.timeout, max_rows=10**7)
+    request = QueryRequest(
+        system_query(name), result_format="json", timeout=service.settings.timeout, max_rows=10**7
+    )
     answer = service.backend.query(request)
     bindings: list[dict[str, Any]] = json.loads(answer.body)["results"]["bindings"]
     return bindings

@@ -13,6 +13,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from d4sme_kg.errors import KGError, QueryError
 from d4sme_kg.formats import GRAPH_FORMATS, find_format
 from d4sme_kg.service import Forbidden, KnowledgeGraphService
+from d4sme_kg.store import QueryRequest
 from d4sme_kg.store.engine import RDF_FORMATS
 from d4sme_kg.web.negotiation import choose
 
@@ -34,8 +35,10 @@ def _service() -> KnowledgeGraphService:
 def _require_token() -> KnowledgeGraphService:
     service = _service()
     if not service.writes_enabled:
-        raise Forbidden("writes are turned off on this server (the operator enables them by "
-                        "setting D4SME_KG_UPDATE_TOKEN)")
+        raise Forbidden(
+            "writes are turned off on this server (the operator enables them by "
+            "setting D4SME_KG_UPDATE_TOKEN)"
+        )
     if not service.authorised(request.headers.get("Authorization")):
         raise Unauthorized("this write needs the operator's token as 'Authorization: Bearer …'")
     return service
@@ -54,13 +57,15 @@ def update() -> Response:
             raise UnsupportedMediaType(f"send the update in UTF-8, not {charset}")
         updates = [request.get_data(as_text=True)]
     else:
-        raise UnsupportedMediaType("POST /update takes application/x-www-form-urlencoded or "
-                                   "application/sparql-update")
+        raise UnsupportedMediaType(
+            "POST /update takes application/x-www-form-urlencoded or application/sparql-update"
+        )
     if len(updates) != 1:
         raise QueryError("the request needs exactly one 'update' parameter")
     if request.values.getlist("using-graph-uri") or request.values.getlist("using-named-graph-uri"):
-        raise QueryError("using-graph-uri and using-named-graph-uri are not supported; "
-                         "write USING in the update")
+        raise QueryError(
+            "using-graph-uri and using-named-graph-uri are not supported; write USING in the update"
+        )
     return jsonify(service.update(updates[0], base_iri=request.base_url))
 
 
@@ -82,13 +87,16 @@ def graph_store() -> Response:
     try:
         fmt = find_format(request.mimetype or "")
     except KGError:
-        raise UnsupportedMediaType(f"cannot read {request.mimetype or 'no content type'!r}; "
-                                   "send Turtle, N-Triples, JSON-LD or RDF/XML") from None
+        raise UnsupportedMediaType(
+            f"cannot read {request.mimetype or 'no content type'!r}; "
+            "send Turtle, N-Triples, JSON-LD or RDF/XML"
+        ) from None
     if fmt.quads:
         raise UnsupportedMediaType("send one graph (Turtle, N-Triples, JSON-LD or RDF/XML)")
     created = graph is not None and graph not in service.backend.graphs()
-    result = service.replace_graph(graph, request.get_data(), RDF_FORMATS[fmt.name],
-                                   merge=request.method == "POST")
+    result = service.replace_graph(
+        graph, request.get_data(), RDF_FORMATS[fmt.name], merge=request.method == "POST"
+    )
     response = jsonify(result)
     response.status_code = 201 if created else 200
     return response
@@ -115,17 +123,27 @@ def _graph_body(service: KnowledgeGraphService, graph: str | None, fmt: str) -> 
         answer = service.backend.query(_request(service, text, fmt, default_graph=True))
     else:
         answer = service.backend.query(
-            _request(service, system_query("graph-content"), fmt, bindings={"g": ("uri", graph)}))
+            _request(service, system_query("graph-content"), fmt, bindings={"g": ("uri", graph)})
+        )
     return answer.body
 
 
-def _request(service: KnowledgeGraphService, text: str, fmt: str, default_graph: bool = False,
-             bindings: dict[str, tuple[str, ...]] | None = None):  # type: ignore[no-untyped-def]
-    from d4sme_kg.store import QueryRequest
-
-    return QueryRequest(text, graph_format=fmt, timeout=service.settings.timeout,
-                        max_rows=10**9, prefixes=service.prefixes, bindings=bindings or {},
-                        default_graphs=[""] if default_graph else [])
+def _request(
+    service: KnowledgeGraphService,
+    text: str,
+    fmt: str,
+    default_graph: bool = False,
+    bindings: dict[str, tuple[str, ...]] | None = None,
+) -> QueryRequest:
+    return QueryRequest(
+        text,
+        graph_format=fmt,
+        timeout=service.settings.timeout,
+        max_rows=10**9,
+        prefixes=service.prefixes,
+        bindings=bindings or {},
+        default_graphs=[""] if default_graph else [],
+    )
 
 
 __all__ = ["bp", "ox"]
