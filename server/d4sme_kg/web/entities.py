@@ -1,0 +1,205 @@
+"""Entity pages at /id/{slug}: Linked Data by the book.
+
+The same IRI answers a browser with HTML and an RDF client with Turtle, JSON-LD,
+N-Triples or RDF/XML (``Accept``, ``Vary: Accept``), also by suffix (``/id/kakao.ttl``).
+An unknown slug gives 404 with the closest slugs. The HTML shows labels in both
+languages, types, every property with readable labels, incoming links, the Wikidata and
+OECD links, a picture of the neighbourhood, and for every fact the Korean quote it comes
+from with its English translation. Two queries per page (plus cached labels).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+
+from d4sme_kg.formats import GRAPH_FORMATS, Format
+from d4sme_kg.queries import page_query
+from d4sme_kg.web.diagram import Edge, Node, legend_entries, neighbourhood_svg
+from d4sme_kg.web.negotiation import HTML, choose, prefers_html
+from d4sme_kg.web.problems import problem
+from d4sme_kg.web.rendering import (
+    Namespaces,
+    Row,
+    cell,
+    groups,
+    labels,
+    lang_term,
+    page_language,
+    select,
+    service,
+)
+
+bp = Blueprint("entities", __name__)
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+WIKIDATA = "http://www.wikidata.org/entity/"
+LABEL_PROPERTIES = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
+#: The RDF formats an entity IRI offers besides HTML (the first is the default for RDF).
+ENTITY_FORMATS: tuple[Format, ...] = tuple(
+    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "nt", "xml"))
+OFFERED = (HTML, *ENTITY_FORMATS)
+_SUFFIXES = {f.suffix.lstrip("."): f.name for f in OFFERED}
+
+
+@bp.route("/id/<slug>")
+def entity(slug: str) -> Response:
+    explicit = request.args.get("format")
+    base, dot, suffix = slug.rpartition(".")
+    if dot and suffix in _SUFFIXES:
+        slug, explicit = base, _SUFFIXES[suffix]
+    fmt = choose(request, OFFERED, explicit)
+    ns = Namespaces.current()
+    iri = ns.entity + slug
+    if fmt is HTML:
+        response = _html(iri, slug, ns)
+    else:
+        answer = service().query(page_query("entity-graph"), graph_format=fmt.name,
+                                 bindings={"entity": ("uri", iri)})
+        response = (Response(answer.body, mimetype=fmt.media_type) if answer.rows
+                    else _missing(slug, ns))
+    response.vary.add("Accept")
+    if response.status_code == 200:
+        response.headers["Link"] = ", ".join(
+            f'<{_alternate(slug, f)}>; rel="alternate"; type="{f.media_type}"'
+            for f in ENTITY_FORMATS)
+    return response
+
+
+def _alternate(slug: str, fmt: Format) -> str:
+    return f"{request.script_root}/id/{slug}{fmt.suffix}"
+
+
+def _html(iri: str, slug: str, ns: Namespaces) -> Response:
+    lang = page_language()
+    term = lang_term(lang)
+    outgoing = select("entity-outgoing", entity=("uri", iri), lang=term)
+    incoming = select("entity-incoming", entity=("uri", iri), lang=term)
+    if not outgoing and not incoming:
+        return _missing(slug, ns)
+    names = labels(lang)
+    view = describe(iri, outgoing, incoming, names, ns, lang)
+    view["svg"] = _picture(iri, view["title"], outgoing, incoming, names, ns, lang)
+    body = render_template("entity.html", lang=lang, iri=iri, slug=slug, view=view,
+                           legend=legend_entries(lang),
+                           alternates=[(f.name, _alternate(slug, f)) for f in ENTITY_FORMATS])
+    return Response(body, mimetype="text/html")
+
+
+def describe(iri: str, outgoing: list[Row], incoming: list[Row], names: dict[str, str],
+             ns: Namespaces, lang: str) -> dict[str, Any]:
+    """The page's content from the two query answers."""
+    label_rows: dict[tuple[str, str, str], None] = {}
+    types: dict[str, dict[str, Any]] = {}
+    facts: dict[tuple[str, str, str], dict[str, Any]] = {}
+    wikidata: dict[str, None] = {}
+    pages: dict[str, None] = {}
+    for row in outgoing:
+        p, o = row["p"]["value"], row["o"]
+        if p in LABEL_PROPERTIES and o["type"] == "literal":
+            label_rows[(ns.curie(p), o["value"], o.get("xml:lang", ""))] = None
+            continue
+        if p == RDF + "type":
+            types[o["value"]] = cell(o, names, ns, lang)
+            continue
+        if o["type"] == "uri" and o["value"].startswith(WIKIDATA):
+            wikidata[o["value"]] = None
+        elif p == RDFS + "seeAlso":
+            pages[o["value"]] = None
+        key = (p, o["type"], o["value"] + "@" + o.get("xml:lang", ""))
+        fact = facts.get(key)
+        if fact is None:
+            value = cell(o, names, ns, lang)
+            if "oLabel" in row and o["type"] == "uri":
+                value["text"] = row["oLabel"]["value"]
+            if "oQuote" in row:
+                value["quote"] = row["oQuote"]["value"]
+                value["translation"] = row.get("oTranslation", {}).get("value")
+                value["line"] = row.get("oLine", {}).get("value")
+            fact = facts[key] = {
+                "property": row.get("pLabel", {}).get("value") or ns.curie(p),
+                "property_href": ns.href(p, lang), "property_iri": p,
+                "value": value, "sources": {},
+            }
+        if "quote" in row:
+            source = (names.get(row["mode"]["value"], ns.curie(row["mode"]["value"])),
+                      row["quote"]["value"], row.get("translation", {}).get("value") or "",
+                      row.get("line", {}).get("value") or "")
+            fact["sources"][source] = None
+    ordered = sorted(facts.values(), key=lambda f: (f["property"].lower(), f["value"]["text"]))
+    for fact in ordered:
+        fact["sources"] = [dict(zip(("mode", "quote", "translation", "line"), s, strict=True))
+                           for s in fact["sources"]]
+    links_in: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in incoming:
+        s, p = row["s"], row["p"]["value"]
+        subject = cell(s, names, ns, lang)
+        if "sLabel" in row:
+            subject["text"] = row["sLabel"]["value"]
+        links_in[(s["value"], p)] = {
+            "subject": subject,
+            "property": row.get("pLabel", {}).get("value") or ns.curie(p),
+            "property_href": ns.href(p, lang)}
+    title = names.get(iri) or iri.rsplit("/", 1)[-1]
+    return {
+        "title": title,
+        "labels": [{"property": p, "value": v, "lang": lg} for p, v, lg in label_rows],
+        "types": list(types.values()),
+        "facts": ordered,
+        "incoming": sorted(links_in.values(),
+                           key=lambda i: (i["property"].lower(), i["subject"]["text"])),
+        "wikidata": [{"iri": w, "id": w[len(WIKIDATA) :],
+                      "page": "https://www.wikidata.org/wiki/" + w[len(WIKIDATA) :]}
+                     for w in wikidata],
+        "pages": list(pages),
+    }
+
+
+def _picture(iri: str, title: str, outgoing: list[Row], incoming: list[Row],
+             names: dict[str, str], ns: Namespaces, lang: str) -> str:
+    """The neighbourhood: the entity and the named entities it links to or from."""
+    kinds = groups()
+    neighbours: dict[str, Node] = {}
+    edges: list[Edge] = []
+    skipped = (RDF + "type", RDFS + "seeAlso")
+    for row in outgoing:
+        other, p = row["o"], row["p"]["value"]
+        if other["type"] != "uri" or p in skipped or ns.slug(other["value"]) is None \
+                or "oQuote" in row:
+            continue
+        label = row.get("oLabel", {}).get("value") or names.get(other["value"]) \
+            or ns.curie(other["value"])
+        neighbours[other["value"]] = Node(other["value"], label, ns.href(other["value"], lang),
+                                          kinds.get(other["value"], "other"))
+        edges.append(Edge(iri, other["value"], row.get("pLabel", {}).get("value") or ns.curie(p)))
+    for row in incoming:
+        other, p = row["s"], row["p"]["value"]
+        if other["type"] != "uri" or ns.slug(other["value"]) is None:
+            continue
+        label = row.get("sLabel", {}).get("value") or ns.curie(other["value"])
+        neighbours[other["value"]] = Node(other["value"], label, ns.href(other["value"], lang),
+                                          kinds.get(other["value"], "other"))
+        edges.append(Edge(other["value"], iri, row.get("pLabel", {}).get("value") or ns.curie(p)))
+    center = Node(iri, title, ns.href(iri, lang), kinds.get(iri, "other"))
+    return neighbourhood_svg(center, list(neighbours.values()), edges)
+
+
+def _missing(slug: str, ns: Namespaces) -> Response:
+    """404 with the closest slugs, as HTML for browsers and problem+json for the rest."""
+    known = sorted({s for row in select("slugs") if (s := ns.slug(row["s"]["value"]))})
+    close = difflib.get_close_matches(slug.lower(), known, n=6, cutoff=0.5)
+    close += [k for k in known if slug.lower() in k and k not in close][: 6 - len(close)]
+    detail = f"there is no entity {ns.entity + slug}"
+    if close:
+        detail += "; did you mean: " + ", ".join(close)
+    if prefers_html(request) or request.args.get("format") == "html":
+        lang = page_language()
+        body = render_template("entity_missing.html", lang=lang, slug=slug, iri=ns.entity + slug,
+                               suggestions=close)
+        return Response(body, status=404, mimetype="text/html")
+    return problem(404, "Not Found", detail, "not-found",
+                   suggestions=[ns.entity + s for s in close])

@@ -1,0 +1,85 @@
+"""/ontology: every class, property and concept of the kgo ontology in both languages.
+
+HTML for browsers (labels, comments, alignments to the standard vocabularies, domains
+and ranges, one anchor per term so that ``…/ontology#Event`` lands on it); the
+ontology graph in Turtle, JSON-LD, N-Triples or RDF/XML by ``Accept`` or suffix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+
+from d4sme_kg.formats import GRAPH_FORMATS, Format
+from d4sme_kg.queries import page_query
+from d4sme_kg.web.negotiation import HTML, choose
+from d4sme_kg.web.rendering import Namespaces, labels, page_language, select, service
+
+bp = Blueprint("ontology", __name__)
+
+ONTOLOGY_FORMATS: tuple[Format, ...] = tuple(
+    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "nt", "xml"))
+OWL = "http://www.w3.org/2002/07/owl#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+#: Sections of the page: the kind of term and its heading in English and Korean.
+SECTIONS = (
+    (OWL + "Ontology", "Ontologies", "온톨로지"),
+    (OWL + "Class", "Classes", "클래스"),
+    (OWL + "ObjectProperty", "Object properties", "객체 속성"),
+    (OWL + "DatatypeProperty", "Datatype properties", "데이터 속성"),
+    (SKOS + "ConceptScheme", "Concept schemes", "개념 체계"),
+    (SKOS + "Concept", "Concepts", "개념"),
+)
+_SUFFIXES = {f.suffix.lstrip("."): f.name for f in ONTOLOGY_FORMATS}
+
+
+@bp.route("/ontology")
+@bp.route("/ontology.<suffix>")
+def ontology(suffix: str | None = None) -> Response:
+    explicit = request.args.get("format")
+    if suffix is not None:
+        if suffix not in _SUFFIXES and suffix != "html":
+            explicit = suffix  # choose() answers 406 with what is offered
+        else:
+            explicit = _SUFFIXES.get(suffix, "html")
+    fmt = choose(request, (HTML, *ONTOLOGY_FORMATS), explicit)
+    if fmt is HTML:
+        lang = page_language()
+        body = render_template("ontology.html", lang=lang, sections=sections(lang),
+                               alternates=[(f.name, f"{request.script_root}/ontology{f.suffix}")
+                                           for f in ONTOLOGY_FORMATS])
+        response = Response(body, mimetype="text/html")
+    else:
+        graph = service().project.graph_iri("ontology")
+        answer = service().query(page_query("graph-triples"), graph_format=fmt.name,
+                                 bindings={"g": ("uri", graph)})
+        response = Response(answer.body, mimetype=fmt.media_type)
+    response.vary.add("Accept")
+    return response
+
+
+def sections(lang: str) -> list[dict[str, Any]]:
+    """The terms grouped by kind, each with its labels, comments and related terms."""
+    ns = Namespaces.current()
+    names = labels(lang)
+
+    def links(field: str, row: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+        iris = row.get(field, {}).get("value", "").split()
+        return [{"text": ns.curie(i), "href": ns.href(i, lang), "title": names.get(i, i)}
+                for i in sorted(iris)]
+
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for row in select("ontology-terms"):
+        iri = row["term"]["value"]
+        local = iri[len(ns.ontology) :] if iri.startswith(ns.ontology) else ""
+        by_kind.setdefault(row["kind"]["value"], []).append({
+            "iri": iri, "anchor": local or None, "curie": ns.curie(iri),
+            "label": {k: row.get("label" + k.title(), {}).get("value", "") for k in ("en", "ko")},
+            "comment": {k: row.get("comment" + k.title(), {}).get("value", "")
+                        for k in ("en", "ko")},
+            "parents": links("parents", row), "domains": links("domains", row),
+            "ranges": links("ranges", row),
+        })
+    return [{"kind": kind, "title": ko if lang == "ko" else en, "terms": by_kind[kind]}
+            for kind, en, ko in SECTIONS if kind in by_kind]
