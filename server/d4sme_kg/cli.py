@@ -162,7 +162,9 @@ def _register_service_commands() -> None:
 
     cli.add_command(serve)
     cli.add_command(query)
-    from d4sme_kg.linking.commands import link; cli.add_command(link)  # noqa: E702, I001
+    from d4sme_kg.linking.commands import link
+
+    cli.add_command(link)  # noqa: E702, I001
 
 
 _register_service_commands()

@@ -180,9 +180,15 @@ class KnowledgeGraphService:
         timeout: float | None = None,
         bindings: dict[str, tuple[Any, ...]] | None = None,
         base_iri: str | None = None,
+        analysis: Analysis | None = None,
     ) -> QueryAnswer:
-        """Run a read query under the rules and limits; answer serialised."""
-        analysis = self.check_query(text, default_graphs or [], named_graphs or [])
+        """Run a read query under the rules and limits; answer serialised.
+
+        ``analysis`` is what :meth:`check_query` returned for this very request, when the
+        caller has already checked it (the protocol route does, to pick the formats).
+        """
+        if analysis is None:
+            analysis = self.check_query(text, default_graphs or [], named_graphs or [])
         limit = self.settings.timeout
         chosen = limit if timeout is None else max(0.001, min(timeout, limit))
         request = QueryRequest(

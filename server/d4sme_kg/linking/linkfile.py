@@ -19,12 +19,16 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from d4sme_kg.errors import KGError
 from d4sme_kg.namespaces import SCHEMA, WD, base_namespaces, bind_prefixes
 
-HEADER = ("# d4sme-kg links: identity links to Wikidata, each asserted plainly when accepted and\n"
-          "# described by a kgo:Link node (method, score, evidence, date, review status, who\n"
-          "# decided). Written by `d4sme-kg link wikidata`; decisions of people are kept.\n\n")
-METHOD = ("automatic: exact label or alias match in Korean and English on Wikidata, scored by "
-          "name similarity, type (instance of/subclass of), country and post "
-          "(d4sme-kg link wikidata)")
+HEADER = (
+    "# d4sme-kg links: identity links to Wikidata, each asserted plainly when accepted and\n"
+    "# described by a kgo:Link node (method, score, evidence, date, review status, who\n"
+    "# decided). Written by `d4sme-kg link wikidata`; decisions of people are kept.\n\n"
+)
+METHOD = (
+    "automatic: exact label or alias match in Korean and English on Wikidata, scored by "
+    "name similarity, type (instance of/subclass of), country and post "
+    "(d4sme-kg link wikidata)"
+)
 
 
 @dataclass
@@ -62,15 +66,22 @@ class LinkFile:
             subject = self.graph.value(node, RDF.subject)
             predicate = self.graph.value(node, RDF.predicate)
             obj = self.graph.value(node, RDF.object)
-            if not (isinstance(node, URIRef) and isinstance(subject, URIRef)
-                    and isinstance(predicate, URIRef) and isinstance(obj, URIRef)
-                    and status is not None):
+            if not (
+                isinstance(node, URIRef)
+                and isinstance(subject, URIRef)
+                and isinstance(predicate, URIRef)
+                and isinstance(obj, URIRef)
+                and status is not None
+            ):
                 continue
             agents = set(self.graph.objects(node, PROV.wasAttributedTo))
             name = str(status).rsplit("#", 1)[-1]
             by_person = bool(agents - {self.linker}) and name != "Candidate"
-            found.append(LinkRecord(node, subject, predicate, str(obj).removeprefix(str(WD)),
-                                    name, by_person))
+            found.append(
+                LinkRecord(
+                    node, subject, predicate, str(obj).removeprefix(str(WD)), name, by_person
+                )
+            )
         return found
 
     def remove(self, record: LinkRecord) -> None:
@@ -81,8 +92,17 @@ class LinkFile:
         value = self.graph.value(node, DCTERMS.date)
         return str(value) if value is not None else None
 
-    def add(self, entity: URIRef, predicate: URIRef, qid: str, status: str, score: float,
-            notes: tuple[str, str], date: str, agent: URIRef | None = None) -> URIRef:
+    def add(
+        self,
+        entity: URIRef,
+        predicate: URIRef,
+        qid: str,
+        status: str,
+        score: float,
+        notes: tuple[str, str],
+        date: str,
+        agent: URIRef | None = None,
+    ) -> URIRef:
         """Add one link node (and the plain triple when accepted)."""
         slug = str(entity).rstrip("/").rsplit("/", 1)[-1]
         node = self.kg[f"link-{slug}-wikidata-{qid.lower()}"]

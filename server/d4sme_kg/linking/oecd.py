@@ -23,15 +23,27 @@ from d4sme_kg.project import Project
 
 API_BASE = "https://sdmx.oecd.org/public/rest"
 DATAFLOW = "OECD.SDD.TPS,DSD_SDBSBSC_ISIC4@DF_SDBS_ISIC4,1.0"
-DIMENSIONS = ("FREQ", "REF_AREA", "MEASURE", "ACTIVITY", "SIZE_CLASS", "UNIT_MEASURE",
-              "TIME_PERIOD")
+DIMENSIONS = (
+    "FREQ",
+    "REF_AREA",
+    "MEASURE",
+    "ACTIVITY",
+    "SIZE_CLASS",
+    "UNIT_MEASURE",
+    "TIME_PERIOD",
+)
 LICENCE = URIRef("https://www.oecd.org/en/about/terms-conditions.html")
-PAGES = {"oecd": "https://www.oecd.org/", "oecd-cfe": "https://www.oecd.org/cfe/",
-         "d4sme": "https://www.oecd.org/digital/sme/"}
-HEADER = ("# d4sme-kg links: OECD-side identifiers. ISO 3166-1 codes of the countries (alpha-3 "
-          "is the OECD's REF_AREA),\n# GeoNames records, the OECD SME statistics (SDBS) of each "
-          "country as an SDMX data URL, and the OECD's\n# pages. Written by `d4sme-kg link "
-          "oecd`; other statements in the file are kept.\n\n")
+PAGES = {
+    "oecd": "https://www.oecd.org/",
+    "oecd-cfe": "https://www.oecd.org/cfe/",
+    "d4sme": "https://www.oecd.org/digital/sme/",
+}
+HEADER = (
+    "# d4sme-kg links: OECD-side identifiers. ISO 3166-1 codes of the countries (alpha-3 "
+    "is the OECD's REF_AREA),\n# GeoNames records, the OECD SME statistics (SDBS) of each "
+    "country as an SDMX data URL, and the OECD's\n# pages. Written by `d4sme-kg link "
+    "oecd`; other statements in the file are kept.\n\n"
+)
 
 
 def data_url(ref_area: str, base: str = API_BASE) -> str:
@@ -55,8 +67,9 @@ def build(project: Project, path: Path) -> Graph:
         graph.add((country, RDFS.seeAlso, url))
         graph.add((url, RDF.type, DCAT.Dataset))
         graph.add((url, RDF.type, VOID.Dataset))
-        graph.set((url, DCTERMS.title, Literal(f"OECD SME statistics by size class: {en}",
-                                               lang="en")))
+        graph.set(
+            (url, DCTERMS.title, Literal(f"OECD SME statistics by size class: {en}", lang="en"))
+        )
         graph.add((url, DCTERMS.title, Literal(f"OECD 규모별 중소기업 통계: {ko}", lang="ko")))
         graph.set((url, DCTERMS.license, LICENCE))
         graph.set((url, DCTERMS.publisher, oecd))
@@ -68,8 +81,9 @@ def build(project: Project, path: Path) -> Graph:
 
 
 def datasets(graph: Graph) -> list[str]:
-    return sorted(str(s) for s in graph.subjects(RDF.type, DCAT.Dataset)
-                  if str(s).startswith(API_BASE))
+    return sorted(
+        str(s) for s in graph.subjects(RDF.type, DCAT.Dataset) if str(s).startswith(API_BASE)
+    )
 
 
 def table(graph: Graph) -> str:
@@ -86,9 +100,15 @@ def check(graph: Graph, api_base: str, timeout: float) -> str:
     """Ask the API whether each data URL answers; without network, say so (links are kept)."""
     lines = []
     for url in datasets(graph):
-        target = api_base.rstrip("/") + url[len(API_BASE):]
-        request = urllib.request.Request(target, method="GET", headers={
-            "User-Agent": USER_AGENT, "Accept": "application/vnd.sdmx.data+csv, */*;q=0.5"})
+        target = api_base.rstrip("/") + url[len(API_BASE) :]
+        request = urllib.request.Request(
+            target,
+            method="GET",
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/vnd.sdmx.data+csv, */*;q=0.5",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 lines.append(f"ok   {response.status}  {target}")
@@ -97,8 +117,10 @@ def check(graph: Graph, api_base: str, timeout: float) -> str:
             error.close()
         except (urllib.error.URLError, TimeoutError, socket.timeout, OSError) as error:
             reason = getattr(error, "reason", error)
-            lines.append(f"the OECD API at {api_base} cannot be reached ({reason}); the links "
-                         f"are kept unchecked")
+            lines.append(
+                f"the OECD API at {api_base} cannot be reached ({reason}); the links "
+                f"are kept unchecked"
+            )
             break
     return "\n".join(lines)
 

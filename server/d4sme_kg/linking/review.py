@@ -28,14 +28,20 @@ def review(links: LinkFile, reviewer: URIRef, date: str) -> dict[str, int]:
             counts["skipped"] += 1
             continue
         score = links.graph.value(record.node, links.kgo.score)
-        notes = [str(n) for n in links.graph.objects(record.node, SKOS.editorialNote)
-                 if getattr(n, "language", None) == "en"]
+        notes = [
+            str(n)
+            for n in links.graph.objects(record.node, SKOS.editorialNote)
+            if getattr(n, "language", None) == "en"
+        ]
         click.echo(f"\n{_name(links, record.entity)}  ->  wd:{record.qid}  (score {score})")
         for note in notes:
             click.echo(f"  {note}")
-        answer = click.prompt("  [a]ccept, [r]eject, [s]kip, [q]uit",
-                              type=click.Choice(["a", "r", "s", "q"]), default="s",
-                              show_choices=False)
+        answer = click.prompt(
+            "  [a]ccept, [r]eject, [s]kip, [q]uit",
+            type=click.Choice(["a", "r", "s", "q"]),
+            default="s",
+            show_choices=False,
+        )
         if answer == "q":
             break
         status = CHOICES[answer]
@@ -51,4 +57,5 @@ def review(links: LinkFile, reviewer: URIRef, date: str) -> dict[str, int]:
 
 def _name(links: LinkFile, entity: URIRef) -> str:
     return str(entity).rsplit("/", 1)[-1] + "".join(
-        f" {label}" for label in sorted(str(v) for v in links.graph.objects(entity, RDFS.label)))
+        f" {label}" for label in sorted(str(v) for v in links.graph.objects(entity, RDFS.label))
+    )

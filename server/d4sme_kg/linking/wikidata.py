@@ -47,12 +47,15 @@ def needles(entity: Entity) -> list[str]:
     return found
 
 
-def fetch_items(client: SparqlClient, qids: Sequence[str],
-                step: Callable[[], None]) -> dict[str, Item]:
+def fetch_items(
+    client: SparqlClient, qids: Sequence[str], step: Callable[[], None]
+) -> dict[str, Item]:
     """Names, types and context of the items, in batches."""
     items = {qid: Item(qid) for qid in qids}
-    names_query, facts_query = terms.linking_query("wikidata-names"), terms.linking_query(
-        "wikidata-facts")
+    names_query, facts_query = (
+        terms.linking_query("wikidata-names"),
+        terms.linking_query("wikidata-facts"),
+    )
     roots = [terms.iri(WD + q) for q in ROOTS]
     for batch in chunks(list(qids), ITEMS_PER_REQUEST):
         values = [terms.iri(WD + q) for q in batch]
@@ -89,8 +92,9 @@ def fetch_items(client: SparqlClient, qids: Sequence[str],
     return items
 
 
-def link_wikidata(project: Project, links: LinkFile, client: SparqlClient,
-                  progress: bool = True) -> Run:
+def link_wikidata(
+    project: Project, links: LinkFile, client: SparqlClient, progress: bool = True
+) -> Run:
     """Score candidates for every entity that no person has settled yet."""
     store = graph_store(project)
     records = links.records()
@@ -123,8 +127,9 @@ def link_wikidata(project: Project, links: LinkFile, client: SparqlClient,
     countries = country_items(store, project)
     ordered = sorted(todo, key=lambda e: (e.kind not in FIRST, e.iri))
     for entity in ordered:
-        scores = [score_item(entity, items[q], countries) for q in sorted(found.get(
-            entity.iri, set()))]
+        scores = [
+            score_item(entity, items[q], countries) for q in sorted(found.get(entity.iri, set()))
+        ]
         decision = decide(entity, scores, rejected.get(entity.iri, set()))
         if decision.accepted and entity.kind == "country":
             countries[entity.iri] = decision.accepted.item.qid
@@ -138,8 +143,13 @@ def _needle(binding: dict[str, str]) -> str:
 
 
 def _bar(progress: bool, length: int):  # type: ignore[no-untyped-def]
-    return click.progressbar(length=max(1, length), label="asking Wikidata", file=sys.stderr,
-                             show_eta=False) if progress else _NoBar()
+    return (
+        click.progressbar(
+            length=max(1, length), label="asking Wikidata", file=sys.stderr, show_eta=False
+        )
+        if progress
+        else _NoBar()
+    )
 
 
 class _NoBar:
@@ -165,13 +175,23 @@ def record(links: LinkFile, run: Run, date: str) -> None:
             links.remove(old)
     for decision in run.decisions:
         entity = decision.entity
-        chosen = [(decision.accepted, "Accepted")] if decision.accepted else [
-            (c, "Candidate") for c in decision.candidates]
+        chosen = (
+            [(decision.accepted, "Accepted")]
+            if decision.accepted
+            else [(c, "Candidate") for c in decision.candidates]
+        )
         for score, status in chosen:
             assert score is not None
             when = previous.get((entity.iri, score.item.qid, status)) or date
-            links.add(URIRef(entity.iri), link_predicate(entity.kind), score.item.qid, status,
-                      score.total, notes(decision, score, status), when)
+            links.add(
+                URIRef(entity.iri),
+                link_predicate(entity.kind),
+                score.item.qid,
+                status,
+                score.total,
+                notes(decision, score, status),
+                when,
+            )
 
 
 def notes(decision: Decision, score: Score, status: str) -> tuple[str, str]:
@@ -179,15 +199,20 @@ def notes(decision: Decision, score: Score, status: str) -> tuple[str, str]:
     item = score.item
     why = "; ".join(score.reasons)
     described = item.descriptions.get("en") or item.descriptions.get("ko") or "no description"
-    losers = ", ".join(f"{s.item.qid} ({s.dropped or f'{s.total:.2f}'})"
-                       for s in decision.dropped[:4])
+    losers = ", ".join(
+        f"{s.item.qid} ({s.dropped or f'{s.total:.2f}'})" for s in decision.dropped[:4]
+    )
     lost = f" Also considered: {losers}." if losers else ""
     state = "accepted automatically" if status == "Accepted" else "candidate for review"
-    english = (f"{state}, score {score.total:.2f}: {why}. Wikidata {item.qid} "
-               f"'{item.name('en')}': {described}.{lost}")
+    english = (
+        f"{state}, score {score.total:.2f}: {why}. Wikidata {item.qid} "
+        f"'{item.name('en')}': {described}.{lost}"
+    )
     state_ko = "자동 승인" if status == "Accepted" else "검토 대기 후보"
-    korean = (f"{state_ko}, 점수 {score.total:.2f}: {why}. 위키데이터 {item.qid} "
-              f"'{item.name('ko')}'.{' 함께 검토한 항목: ' + losers + '.' if losers else ''}")
+    korean = (
+        f"{state_ko}, 점수 {score.total:.2f}: {why}. 위키데이터 {item.qid} "
+        f"'{item.name('ko')}'.{' 함께 검토한 항목: ' + losers + '.' if losers else ''}"
+    )
     return english, korean
 
 
@@ -196,19 +221,33 @@ def summary(run: Run) -> str:
     rows = [("entity", "kind", "outcome", "item", "score", "why")]
     for decision in run.decisions:
         best = decision.accepted or (decision.candidates[0] if decision.candidates else None)
-        rows.append((decision.entity.slug, decision.entity.kind, decision.outcome,
-                     best.item.qid if best else "", f"{best.total:.2f}" if best else "",
-                     _why(decision, best)))
-    rows += [(e.slug, e.kind, "kept (reviewed)", ",".join(sorted(e.items)), "", "")
-             for e in run.kept]
+        rows.append(
+            (
+                decision.entity.slug,
+                decision.entity.kind,
+                decision.outcome,
+                best.item.qid if best else "",
+                f"{best.total:.2f}" if best else "",
+                _why(decision, best),
+            )
+        )
+    rows += [
+        (e.slug, e.kind, "kept (reviewed)", ",".join(sorted(e.items)), "", "") for e in run.kept
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
-             for r in rows]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
+        for r in rows
+    ]
     lines.insert(1, "-" * (sum(widths) + 14))
-    counts = {o: sum(d.outcome == o for d in run.decisions)
-              for o in ("accepted", "candidate", "not found")}
-    lines.append(f"{counts['accepted']} accepted, {counts['candidate']} with candidates for "
-                 f"review, {counts['not found']} not found, {len(run.kept)} kept as reviewed")
+    counts = {
+        o: sum(d.outcome == o for d in run.decisions)
+        for o in ("accepted", "candidate", "not found")
+    }
+    lines.append(
+        f"{counts['accepted']} accepted, {counts['candidate']} with candidates for "
+        f"review, {counts['not found']} not found, {len(run.kept)} kept as reviewed"
+    )
     return "\n".join(lines)
 
 
@@ -227,5 +266,3 @@ def write_or_show(links: LinkFile, dry_run: bool, out: Callable[[str], None]) ->
 
 
 __all__ = ["Run", "link_wikidata", "record", "summary", "write_or_show"]
-
-

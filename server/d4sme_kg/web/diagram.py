@@ -29,13 +29,25 @@ GROUPS: tuple[tuple[str, str, str, str], ...] = (
 )
 _BY_TYPE = {
     "event": ("Event", "Session", "Presentation", "EventSeries"),
-    "organization": ("Organization", "Corporation", "GovernmentOrganization",
-                     "OrganizationalUnit", "OrganizationalCollaboration"),
+    "organization": (
+        "Organization",
+        "Corporation",
+        "GovernmentOrganization",
+        "OrganizationalUnit",
+        "OrganizationalCollaboration",
+    ),
     "person": ("Person",),
     "service": ("Service", "MobileApplication", "SoftwareApplication"),
     "principle": ("Principle", "Stance"),
-    "concept": ("Problem", "Capability", "Topic", "AttendeeCategory", "OrganizationKind",
-                "Concept", "ConceptScheme"),
+    "concept": (
+        "Problem",
+        "Capability",
+        "Topic",
+        "AttendeeCategory",
+        "OrganizationKind",
+        "Concept",
+        "ConceptScheme",
+    ),
     "place": ("Country", "City", "Place"),
     "post": ("Post", "Role", "Membership", "Interval", "Instant", "DateTimeDescription"),
     "figure": ("Observation", "StatisticalVariable"),
@@ -79,13 +91,16 @@ def _short(text: str, limit: int = 30) -> str:
 
 def _node(node: Node, x: float, y: float, radius: float, text_attrs: str, text: str) -> str:
     colour = _COLOURS.get(node.group, _COLOURS["other"])
-    return (f'<a href={quoteattr(node.href)}><title>{escape(node.label)}</title>'
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"/>'
-            f'<text {text_attrs}>{escape(text)}</text></a>')
+    return (
+        f"<a href={quoteattr(node.href)}><title>{escape(node.label)}</title>"
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"/>'
+        f"<text {text_attrs}>{escape(text)}</text></a>"
+    )
 
 
-def neighbourhood_svg(center: Node, neighbours: list[Node], edges: list[Edge],
-                      limit: int = 28) -> str:
+def neighbourhood_svg(
+    center: Node, neighbours: list[Node], edges: list[Edge], limit: int = 28
+) -> str:
     """``center`` and the nodes linked to it; ``edges`` join the center to a neighbour."""
     by_iri = {n.iri: n for n in neighbours}
     pairs: dict[str, list[str]] = {}
@@ -96,16 +111,19 @@ def neighbourhood_svg(center: Node, neighbours: list[Node], edges: list[Edge],
             pairs.setdefault(other, [])
             if arrow + edge.label not in pairs[other]:
                 pairs[other].append(arrow + edge.label)
-    ordered = sorted(pairs, key=lambda iri: (_ORDER.get(by_iri[iri].group, 99),
-                                             by_iri[iri].label.lower(), iri))
+    ordered = sorted(
+        pairs, key=lambda iri: (_ORDER.get(by_iri[iri].group, 99), by_iri[iri].label.lower(), iri)
+    )
     hidden = max(0, len(ordered) - limit)
     ordered = ordered[:limit]
     width, height = 900, 640
     cx, cy = width / 2, height / 2
     ring = 235.0
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'class="graph" role="img" aria-label={quoteattr("Neighbourhood of " + center.label)}'
-             f' font-family="system-ui, sans-serif" font-size="12">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="graph" role="img" aria-label={quoteattr("Neighbourhood of " + center.label)}'
+        f' font-family="system-ui, sans-serif" font-size="12">'
+    ]
     count = max(1, len(ordered))
     spots = []
     for index, iri in enumerate(ordered):
@@ -114,10 +132,14 @@ def neighbourhood_svg(center: Node, neighbours: list[Node], edges: list[Edge],
     for iri, x, y, _ in spots:
         label = "; ".join(pairs[iri])
         mx, my = cx + (x - cx) * 0.55, cy + (y - cy) * 0.55
-        parts.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
-                     f'stroke="#9aa5b1" stroke-width="1.2"/>')
-        parts.append(f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="middle" fill="#52606d" '
-                     f'font-size="10" class="edge-label">{escape(_short(label, 34))}</text>')
+        parts.append(
+            f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+            f'stroke="#9aa5b1" stroke-width="1.2"/>'
+        )
+        parts.append(
+            f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="middle" fill="#52606d" '
+            f'font-size="10" class="edge-label">{escape(_short(label, 34))}</text>'
+        )
     for iri, x, y, angle in spots:
         node = by_iri[iri]
         right = math.cos(angle) >= -0.01
@@ -146,9 +168,11 @@ def article_svg(nodes: list[Node], edges: list[Edge]) -> str:
         angle = 2 * math.pi * index / count - math.pi / 2
         where[node.iri] = (c + ring * math.cos(angle), c + ring * math.sin(angle), angle)
     group_of_node = {n.iri: n.group for n in ordered}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size:.0f} {size:.0f}" '
-             f'class="graph article-graph" role="img" aria-label="The article graph" '
-             f'font-family="system-ui, sans-serif" font-size="12">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size:.0f} {size:.0f}" '
+        f'class="graph article-graph" role="img" aria-label="The article graph" '
+        f'font-family="system-ui, sans-serif" font-size="12">'
+    ]
     for edge in sorted(edges, key=lambda e: (e.source, e.target, e.label)):
         if edge.source not in where or edge.target not in where or edge.source == edge.target:
             continue
@@ -157,9 +181,11 @@ def article_svg(nodes: list[Node], edges: list[Edge]) -> str:
         colour = _COLOURS.get(group_of_node[edge.source], _COLOURS["other"])
         # The control point is pulled to the middle: a chord diagram's curve.
         qx, qy = c + (x1 + x2 - 2 * c) * 0.15, c + (y1 + y2 - 2 * c) * 0.15
-        parts.append(f'<path d="M{x1:.1f},{y1:.1f} Q{qx:.1f},{qy:.1f} {x2:.1f},{y2:.1f}" '
-                     f'fill="none" stroke="{colour}" stroke-opacity="0.45" stroke-width="1">'
-                     f'<title>{escape(edge.label)}</title></path>')
+        parts.append(
+            f'<path d="M{x1:.1f},{y1:.1f} Q{qx:.1f},{qy:.1f} {x2:.1f},{y2:.1f}" '
+            f'fill="none" stroke="{colour}" stroke-opacity="0.45" stroke-width="1">'
+            f"<title>{escape(edge.label)}</title></path>"
+        )
     for node in ordered:
         x, y, angle = where[node.iri]
         degrees = math.degrees(angle)
@@ -168,8 +194,10 @@ def article_svg(nodes: list[Node], edges: list[Edge]) -> str:
             degrees += 180
         tx, ty = x + 10 * math.cos(angle), y + 10 * math.sin(angle)
         anchor = "end" if left else "start"
-        attrs = (f'x="{tx:.1f}" y="{ty + 4:.1f}" text-anchor="{anchor}" '
-                 f'transform="rotate({degrees:.1f} {tx:.1f} {ty + 4:.1f})"')
+        attrs = (
+            f'x="{tx:.1f}" y="{ty + 4:.1f}" text-anchor="{anchor}" '
+            f'transform="rotate({degrees:.1f} {tx:.1f} {ty + 4:.1f})"'
+        )
         parts.append(_node(node, x, y, 5, attrs, _short(node.label, 34)))
     parts.append("</svg>")
     return "".join(parts)

@@ -41,7 +41,8 @@ WIKIDATA = "http://www.wikidata.org/entity/"
 LABEL_PROPERTIES = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
 #: The RDF formats an entity IRI offers besides HTML (the first is the default for RDF).
 ENTITY_FORMATS: tuple[Format, ...] = tuple(
-    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "nt", "xml"))
+    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "nt", "xml")
+)
 OFFERED = (HTML, *ENTITY_FORMATS)
 _SUFFIXES = {f.suffix.lstrip("."): f.name for f in OFFERED}
 
@@ -58,15 +59,18 @@ def entity(slug: str) -> Response:
     if fmt is HTML:
         response = _html(iri, slug, ns)
     else:
-        answer = service().query(page_query("entity-graph"), graph_format=fmt.name,
-                                 bindings={"entity": ("uri", iri)})
-        response = (Response(answer.body, mimetype=fmt.media_type) if answer.rows
-                    else _missing(slug, ns))
+        answer = service().query(
+            page_query("entity-graph"), graph_format=fmt.name, bindings={"entity": ("uri", iri)}
+        )
+        response = (
+            Response(answer.body, mimetype=fmt.media_type) if answer.rows else _missing(slug, ns)
+        )
     response.vary.add("Accept")
     if response.status_code == 200:
         response.headers["Link"] = ", ".join(
             f'<{_alternate(slug, f)}>; rel="alternate"; type="{f.media_type}"'
-            for f in ENTITY_FORMATS)
+            for f in ENTITY_FORMATS
+        )
     return response
 
 
@@ -84,14 +88,26 @@ def _html(iri: str, slug: str, ns: Namespaces) -> Response:
     names = labels(lang)
     view = describe(iri, outgoing, incoming, names, ns, lang)
     view["svg"] = _picture(iri, view["title"], outgoing, incoming, names, ns, lang)
-    body = render_template("entity.html", lang=lang, iri=iri, slug=slug, view=view,
-                           legend=legend_entries(lang),
-                           alternates=[(f.name, _alternate(slug, f)) for f in ENTITY_FORMATS])
+    body = render_template(
+        "entity.html",
+        lang=lang,
+        iri=iri,
+        slug=slug,
+        view=view,
+        legend=legend_entries(lang),
+        alternates=[(f.name, _alternate(slug, f)) for f in ENTITY_FORMATS],
+    )
     return Response(body, mimetype="text/html")
 
 
-def describe(iri: str, outgoing: list[Row], incoming: list[Row], names: dict[str, str],
-             ns: Namespaces, lang: str) -> dict[str, Any]:
+def describe(
+    iri: str,
+    outgoing: list[Row],
+    incoming: list[Row],
+    names: dict[str, str],
+    ns: Namespaces,
+    lang: str,
+) -> dict[str, Any]:
     """The page's content from the two query answers."""
     label_rows: dict[tuple[str, str, str], None] = {}
     types: dict[str, dict[str, Any]] = {}
@@ -122,18 +138,25 @@ def describe(iri: str, outgoing: list[Row], incoming: list[Row], names: dict[str
                 value["line"] = row.get("oLine", {}).get("value")
             fact = facts[key] = {
                 "property": row.get("pLabel", {}).get("value") or ns.curie(p),
-                "property_href": ns.href(p, lang), "property_iri": p,
-                "value": value, "sources": {},
+                "property_href": ns.href(p, lang),
+                "property_iri": p,
+                "value": value,
+                "sources": {},
             }
         if "quote" in row:
-            source = (names.get(row["mode"]["value"], ns.curie(row["mode"]["value"])),
-                      row["quote"]["value"], row.get("translation", {}).get("value") or "",
-                      row.get("line", {}).get("value") or "")
+            source = (
+                names.get(row["mode"]["value"], ns.curie(row["mode"]["value"])),
+                row["quote"]["value"],
+                row.get("translation", {}).get("value") or "",
+                row.get("line", {}).get("value") or "",
+            )
             fact["sources"][source] = None
     ordered = sorted(facts.values(), key=lambda f: (f["property"].lower(), f["value"]["text"]))
     for fact in ordered:
-        fact["sources"] = [dict(zip(("mode", "quote", "translation", "line"), s, strict=True))
-                           for s in fact["sources"]]
+        fact["sources"] = [
+            dict(zip(("mode", "quote", "translation", "line"), s, strict=True))
+            for s in fact["sources"]
+        ]
     links_in: dict[tuple[str, str], dict[str, Any]] = {}
     for row in incoming:
         s, p = row["s"], row["p"]["value"]
@@ -143,24 +166,38 @@ def describe(iri: str, outgoing: list[Row], incoming: list[Row], names: dict[str
         links_in[(s["value"], p)] = {
             "subject": subject,
             "property": row.get("pLabel", {}).get("value") or ns.curie(p),
-            "property_href": ns.href(p, lang)}
+            "property_href": ns.href(p, lang),
+        }
     title = names.get(iri) or iri.rsplit("/", 1)[-1]
     return {
         "title": title,
         "labels": [{"property": p, "value": v, "lang": lg} for p, v, lg in label_rows],
         "types": list(types.values()),
         "facts": ordered,
-        "incoming": sorted(links_in.values(),
-                           key=lambda i: (i["property"].lower(), i["subject"]["text"])),
-        "wikidata": [{"iri": w, "id": w[len(WIKIDATA) :],
-                      "page": "https://www.wikidata.org/wiki/" + w[len(WIKIDATA) :]}
-                     for w in wikidata],
+        "incoming": sorted(
+            links_in.values(), key=lambda i: (i["property"].lower(), i["subject"]["text"])
+        ),
+        "wikidata": [
+            {
+                "iri": w,
+                "id": w[len(WIKIDATA) :],
+                "page": "https://www.wikidata.org/wiki/" + w[len(WIKIDATA) :],
+            }
+            for w in wikidata
+        ],
         "pages": list(pages),
     }
 
 
-def _picture(iri: str, title: str, outgoing: list[Row], incoming: list[Row],
-             names: dict[str, str], ns: Namespaces, lang: str) -> str:
+def _picture(
+    iri: str,
+    title: str,
+    outgoing: list[Row],
+    incoming: list[Row],
+    names: dict[str, str],
+    ns: Namespaces,
+    lang: str,
+) -> str:
     """The neighbourhood: the entity and the named entities it links to or from."""
     kinds = groups()
     neighbours: dict[str, Node] = {}
@@ -168,21 +205,30 @@ def _picture(iri: str, title: str, outgoing: list[Row], incoming: list[Row],
     skipped = (RDF + "type", RDFS + "seeAlso")
     for row in outgoing:
         other, p = row["o"], row["p"]["value"]
-        if other["type"] != "uri" or p in skipped or ns.slug(other["value"]) is None \
-                or "oQuote" in row:
+        if (
+            other["type"] != "uri"
+            or p in skipped
+            or ns.slug(other["value"]) is None
+            or "oQuote" in row
+        ):
             continue
-        label = row.get("oLabel", {}).get("value") or names.get(other["value"]) \
+        label = (
+            row.get("oLabel", {}).get("value")
+            or names.get(other["value"])
             or ns.curie(other["value"])
-        neighbours[other["value"]] = Node(other["value"], label, ns.href(other["value"], lang),
-                                          kinds.get(other["value"], "other"))
+        )
+        neighbours[other["value"]] = Node(
+            other["value"], label, ns.href(other["value"], lang), kinds.get(other["value"], "other")
+        )
         edges.append(Edge(iri, other["value"], row.get("pLabel", {}).get("value") or ns.curie(p)))
     for row in incoming:
         other, p = row["s"], row["p"]["value"]
         if other["type"] != "uri" or ns.slug(other["value"]) is None:
             continue
         label = row.get("sLabel", {}).get("value") or ns.curie(other["value"])
-        neighbours[other["value"]] = Node(other["value"], label, ns.href(other["value"], lang),
-                                          kinds.get(other["value"], "other"))
+        neighbours[other["value"]] = Node(
+            other["value"], label, ns.href(other["value"], lang), kinds.get(other["value"], "other")
+        )
         edges.append(Edge(other["value"], iri, row.get("pLabel", {}).get("value") or ns.curie(p)))
     center = Node(iri, title, ns.href(iri, lang), kinds.get(iri, "other"))
     return neighbourhood_svg(center, list(neighbours.values()), edges)
@@ -198,8 +244,10 @@ def _missing(slug: str, ns: Namespaces) -> Response:
         detail += "; did you mean: " + ", ".join(close)
     if prefers_html(request) or request.args.get("format") == "html":
         lang = page_language()
-        body = render_template("entity_missing.html", lang=lang, slug=slug, iri=ns.entity + slug,
-                               suggestions=close)
+        body = render_template(
+            "entity_missing.html", lang=lang, slug=slug, iri=ns.entity + slug, suggestions=close
+        )
         return Response(body, status=404, mimetype="text/html")
-    return problem(404, "Not Found", detail, "not-found",
-                   suggestions=[ns.entity + s for s in close])
+    return problem(
+        404, "Not Found", detail, "not-found", suggestions=[ns.entity + s for s in close]
+    )

@@ -43,8 +43,10 @@ def summary(query: StoredQuery) -> dict[str, Any]:
         "title": query.titles,
         "description": query.descriptions,
         "form": analyse(query.text).form,
-        "parameters": [{"name": p.name, "type": p.type, "default": p.default,
-                        "description": p.description} for p in query.parameters],
+        "parameters": [
+            {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
+            for p in query.parameters
+        ],
         "url": url_for("named_queries.run", name=query.name, _external=True),
         "text": url_for("named_queries.run", name=query.name + ".rq", _external=True),
     }
@@ -86,8 +88,13 @@ def run(name: str) -> Response:
         response = _page(query, form, values)
     else:
         bindings = bind_values(query, values, service().prefixes)
-        answer = service().query(query.text, result_format=fmt.name, graph_format=fmt.name,
-                                 bindings=bindings, timeout=_timeout())
+        answer = service().query(
+            query.text,
+            result_format=fmt.name,
+            graph_format=fmt.name,
+            bindings=bindings,
+            timeout=_timeout(),
+        )
         response = Response(answer.body, mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response
@@ -102,22 +109,43 @@ def _page(query: StoredQuery, form: str, values: dict[str, str]) -> Response:
     status = 200
     try:
         bindings = bind_values(query, values, service().prefixes)
-        answer = service().query(query.text, result_format="json", graph_format="nt",
-                                 bindings=bindings, timeout=_timeout())
+        answer = service().query(
+            query.text,
+            result_format="json",
+            graph_format="nt",
+            bindings=bindings,
+            timeout=_timeout(),
+        )
         table = graph_table(answer.body, lang) if graph else result_table(answer.body, lang)
     except KGError as failure:
         error, status = {"title": failure.title, "detail": failure.message}, failure.http_status
     except EngineError as failure:
         error, status = {"title": "Query error", "detail": failure.message}, 400
     shown = {k: v for k, v in values.items() if v != ""}
-    downloads = [(f.name, url_for("named_queries.run", name=query.name, format=f.name, **shown))
-                 for f in (CONSTRUCT_FORMATS if graph else RESULT_FORMATS)]
-    parameters = [{"name": p.name, "type": p.type, "default": p.default or "",
-                   "description": p.description, "value": values.get(p.name, "")}
-                  for p in query.parameters]
-    body = render_template("named_query.html", lang=lang, query=query, form=form,
-                           parameters=parameters, table=table, error=error,
-                           downloads=downloads)
+    downloads = [
+        (f.name, url_for("named_queries.run", name=query.name, format=f.name, **shown))
+        for f in (CONSTRUCT_FORMATS if graph else RESULT_FORMATS)
+    ]
+    parameters = [
+        {
+            "name": p.name,
+            "type": p.type,
+            "default": p.default or "",
+            "description": p.description,
+            "value": values.get(p.name, ""),
+        }
+        for p in query.parameters
+    ]
+    body = render_template(
+        "named_query.html",
+        lang=lang,
+        query=query,
+        form=form,
+        parameters=parameters,
+        table=table,
+        error=error,
+        downloads=downloads,
+    )
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -126,8 +154,13 @@ def _unknown(name: str, queries: dict[str, StoredQuery]) -> Response:
     detail = f"there is no named query {name!r}"
     if close:
         detail += "; did you mean: " + ", ".join(close)
-    return problem(404, "Not Found", detail, "not-found",
-                   suggestions=[url_for("named_queries.run", name=c) for c in close])
+    return problem(
+        404,
+        "Not Found",
+        detail,
+        "not-found",
+        suggestions=[url_for("named_queries.run", name=c) for c in close],
+    )
 
 
 def _timeout() -> float | None:

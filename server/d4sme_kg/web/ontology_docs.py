@@ -19,7 +19,8 @@ from d4sme_kg.web.rendering import Namespaces, labels, page_language, select, se
 bp = Blueprint("ontology", __name__)
 
 ONTOLOGY_FORMATS: tuple[Format, ...] = tuple(
-    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "nt", "xml"))
+    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "nt", "xml")
+)
 OWL = "http://www.w3.org/2002/07/owl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 #: Sections of the page: the kind of term and its heading in English and Korean.
@@ -46,14 +47,20 @@ def ontology(suffix: str | None = None) -> Response:
     fmt = choose(request, (HTML, *ONTOLOGY_FORMATS), explicit)
     if fmt is HTML:
         lang = page_language()
-        body = render_template("ontology.html", lang=lang, sections=sections(lang),
-                               alternates=[(f.name, f"{request.script_root}/ontology{f.suffix}")
-                                           for f in ONTOLOGY_FORMATS])
+        body = render_template(
+            "ontology.html",
+            lang=lang,
+            sections=sections(lang),
+            alternates=[
+                (f.name, f"{request.script_root}/ontology{f.suffix}") for f in ONTOLOGY_FORMATS
+            ],
+        )
         response = Response(body, mimetype="text/html")
     else:
         graph = service().project.graph_iri("ontology")
-        answer = service().query(page_query("graph-triples"), graph_format=fmt.name,
-                                 bindings={"g": ("uri", graph)})
+        answer = service().query(
+            page_query("graph-triples"), graph_format=fmt.name, bindings={"g": ("uri", graph)}
+        )
         response = Response(answer.body, mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response
@@ -66,20 +73,33 @@ def sections(lang: str) -> list[dict[str, Any]]:
 
     def links(field: str, row: dict[str, dict[str, str]]) -> list[dict[str, str]]:
         iris = row.get(field, {}).get("value", "").split()
-        return [{"text": ns.curie(i), "href": ns.href(i, lang), "title": names.get(i, i)}
-                for i in sorted(iris)]
+        return [
+            {"text": ns.curie(i), "href": ns.href(i, lang), "title": names.get(i, i)}
+            for i in sorted(iris)
+        ]
 
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for row in select("ontology-terms"):
         iri = row["term"]["value"]
         local = iri[len(ns.ontology) :] if iri.startswith(ns.ontology) else ""
-        by_kind.setdefault(row["kind"]["value"], []).append({
-            "iri": iri, "anchor": local or None, "curie": ns.curie(iri),
-            "label": {k: row.get("label" + k.title(), {}).get("value", "") for k in ("en", "ko")},
-            "comment": {k: row.get("comment" + k.title(), {}).get("value", "")
-                        for k in ("en", "ko")},
-            "parents": links("parents", row), "domains": links("domains", row),
-            "ranges": links("ranges", row),
-        })
-    return [{"kind": kind, "title": ko if lang == "ko" else en, "terms": by_kind[kind]}
-            for kind, en, ko in SECTIONS if kind in by_kind]
+        by_kind.setdefault(row["kind"]["value"], []).append(
+            {
+                "iri": iri,
+                "anchor": local or None,
+                "curie": ns.curie(iri),
+                "label": {
+                    k: row.get("label" + k.title(), {}).get("value", "") for k in ("en", "ko")
+                },
+                "comment": {
+                    k: row.get("comment" + k.title(), {}).get("value", "") for k in ("en", "ko")
+                },
+                "parents": links("parents", row),
+                "domains": links("domains", row),
+                "ranges": links("ranges", row),
+            }
+        )
+    return [
+        {"kind": kind, "title": ko if lang == "ko" else en, "terms": by_kind[kind]}
+        for kind, en, ko in SECTIONS
+        if kind in by_kind
+    ]

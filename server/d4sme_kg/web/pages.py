@@ -23,15 +23,23 @@ from d4sme_kg.web.rendering import (
     Namespaces,
     graph_table,
     groups,
+    language_url,
     labels,
     lang_term,
     page_language,
     result_table,
     select,
     service,
+    ui,
 )
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.app_context_processor
+def page_helpers() -> dict[str, Any]:
+    return {"ui": ui, "language_url": language_url}
+
 
 EXAMPLE = "attendees"
 FALLBACK = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -57,34 +65,45 @@ def query_page() -> BaseResponse:
         try:
             form = query_form(text)
             graph = form in ("CONSTRUCT", "DESCRIBE")
-            answer = service().query(text, result_format="json", graph_format="nt",
-                                     base_iri=request.host_url + "sparql")
+            answer = service().query(
+                text, result_format="json", graph_format="nt", base_iri=request.host_url + "sparql"
+            )
             table = graph_table(answer.body, lang) if graph else result_table(answer.body, lang)
         except KGError as failure:
-            error, status = {"title": failure.title, "detail": failure.message}, \
-                failure.http_status
+            error, status = {"title": failure.title, "detail": failure.message}, failure.http_status
         except EngineError as failure:
             error, status = {"title": "Query error", "detail": failure.message}, 400
     if text is None:
         name = chosen if chosen in examples else EXAMPLE
         text = examples[name].text if name in examples else FALLBACK
     graph_formats = form in ("CONSTRUCT", "DESCRIBE")
-    downloads = [(f.name, url_for("sparql.sparql", query=text, format=f.name))
-                 for f in (CONSTRUCT_FORMATS if graph_formats else RESULT_FORMATS)]
+    downloads = [
+        (f.name, url_for("sparql.sparql", query=text, format=f.name))
+        for f in (CONSTRUCT_FORMATS if graph_formats else RESULT_FORMATS)
+    ]
     body = render_template(
-        "query.html", lang=lang, text=text, table=table, error=error, downloads=downloads,
+        "query.html",
+        lang=lang,
+        text=text,
+        table=table,
+        error=error,
+        downloads=downloads,
         examples=sorted(examples.values(), key=lambda q: (q.folder, q.title(lang).lower())),
-        triples=service().backend.size(), result_formats=[f.name for f in RESULT_FORMATS],
-        graph_formats=[f.name for f in CONSTRUCT_FORMATS], ran=table is not None,
-        share=url_for("pages.query_page", query=text, lang=lang, _external=True))
+        triples=service().backend.size(),
+        result_formats=[f.name for f in RESULT_FORMATS],
+        graph_formats=[f.name for f in CONSTRUCT_FORMATS],
+        ran=table is not None,
+        share=url_for("pages.query_page", query=text, lang=lang, _external=True),
+    )
     return Response(body, status=status, mimetype="text/html")
 
 
 @bp.route("/graph")
 def graph_page() -> Response:
     lang = page_language()
-    body = render_template("graph.html", lang=lang, svg=article_picture(lang),
-                           legend=legend_entries(lang))
+    body = render_template(
+        "graph.html", lang=lang, svg=article_picture(lang), legend=legend_entries(lang)
+    )
     return Response(body, mimetype="text/html")
 
 
@@ -104,7 +123,11 @@ def article_picture(lang: str) -> str:
         s, o = row["s"]["value"], row["o"]["value"]
         for iri in (s, o):
             if iri not in nodes:
-                nodes[iri] = Node(iri, names.get(iri) or ns.curie(iri), ns.href(iri, lang),
-                                  kinds.get(iri, "other"))
+                nodes[iri] = Node(
+                    iri,
+                    names.get(iri) or ns.curie(iri),
+                    ns.href(iri, lang),
+                    kinds.get(iri, "other"),
+                )
         edges.append(Edge(s, o, row.get("pLabel", {}).get("value") or ns.curie(row["p"]["value"])))
     return article_svg(list(nodes.values()), edges)

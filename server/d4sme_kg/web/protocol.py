@@ -41,6 +41,7 @@ def sparql() -> BaseResponse:
             named_graphs=named_graphs,
             timeout=_timeout(),
             base_iri=request.base_url,
+            analysis=analysis,
         )
     else:
         fmt = choose(request, RESULT_FORMATS, request.values.get("format"))
@@ -51,6 +52,7 @@ def sparql() -> BaseResponse:
             named_graphs=named_graphs,
             timeout=_timeout(),
             base_iri=request.base_url,
+            analysis=analysis,
         )
     # text/* media types get "; charset=utf-8" from werkzeug itself.
     response = Response(answer.body, mimetype=fmt.media_type)

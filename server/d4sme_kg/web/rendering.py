@@ -12,7 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from urllib.parse import quote
+
 from flask import current_app, request, url_for
+from markupsafe import Markup, escape
 
 from d4sme_kg.queries import page_query
 from d4sme_kg.results import literal
@@ -57,37 +60,108 @@ def lang_term(lang: str) -> tuple[Any, ...]:
     return literal(lang)
 
 
-def labels(lang: str) -> dict[str, str]:
-    """A label for every IRI that has one, in ``lang`` (cached until the store changes)."""
+def _cached(what: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``build()`` once per store state (its size and graphs) and ``what``."""
     kg = service()
-    key = (lang, kg.backend.size(), tuple(kg.backend.graphs()))
-    cache: dict[Any, dict[str, str]] = current_app.extensions.setdefault("d4sme_kg_labels", {})
+    key = (what, kg.backend.size(), tuple(kg.backend.graphs()))
+    cache: dict[Any, dict[str, Any]] = current_app.extensions.setdefault("d4sme_kg_pages", {})
     with _cache_lock:
         found = cache.get(key)
     if found is None:
-        found = {
-            row["s"]["value"]: row["label"]["value"]
-            for row in select("labels", lang=lang_term(lang))
-            if "label" in row
-        }
+        found = build()
         with _cache_lock:
-            cache.clear()
+            if len(cache) > 16:
+                cache.clear()
             cache[key] = found
     return found
 
 
+def labels(lang: str) -> dict[str, str]:
+    """A label for every IRI that has one, in ``lang`` (cached until the store changes)."""
+    return _cached("labels-" + lang, lambda: {
+        row["s"]["value"]: row["label"]["value"]
+        for row in select("labels", lang=lang_term(lang)) if "label" in row})
+
+
+def groups() -> dict[str, str]:
+    """The kind (diagram group) of every entity, from its classes (cached likewise)."""
+    from d4sme_kg.web.diagram import group_of
+
+    def build() -> dict[str, str]:
+        types: dict[str, list[str]] = {}
+        for row in select("types"):
+            types.setdefault(row["s"]["value"], []).append(row["type"]["value"])
+        return {iri: group_of(found) for iri, found in types.items()}
+
+    return _cached("groups", build)
+
+
+#: The words of the pages in English and Korean.
+UI: dict[str, tuple[str, str]] = {
+    "query": ("Query", "질의"),
+    "queries": ("Named queries", "저장된 질의"),
+    "graph": ("Graph", "그래프"),
+    "ontology": ("Ontology", "온톨로지"),
+    "service": ("Service description", "서비스 설명"),
+    "run": ("Run", "실행"),
+    "load": ("load into the editor", "편집기로 불러오기"),
+    "download": ("Download", "내려받기"),
+    "share": ("Link to this result", "이 결과의 링크"),
+    "format": ("Result format", "결과 형식"),
+    "rows": ("rows", "행"),
+    "labels": ("Labels", "레이블"),
+    "types": ("Types", "유형"),
+    "facts": ("Properties", "속성"),
+    "incoming": ("Links to this entity", "이 개체를 가리키는 링크"),
+    "links": ("Wikidata and OECD links", "위키데이터·OECD 링크"),
+    "source": ("Source in the article", "기사 원문 근거"),
+    "line": ("line", "행"),
+    "neighbourhood": ("Neighbourhood", "주변 그래프"),
+    "parameters": ("Parameters", "매개변수"),
+    "text": ("The query", "질의문"),
+    "no_rows": ("No results.", "결과가 없습니다."),
+    "none": ("None.", "없음."),
+    "yes": ("yes", "예"),
+    "no": ("no", "아니요"),
+}
+
+
+def ui(key: str, lang: str) -> str:
+    """One word or phrase of the pages in ``lang``."""
+    en, ko = UI.get(key, (key, key))
+    return ko if lang == "ko" else en
+
+
+def language_url(lang: str) -> str:
+    """The current page in another language."""
+    args = {**(request.view_args or {}), **request.args.to_dict(), "lang": lang}
+    return url_for(request.endpoint or "pages.query_page", **args)
+
+
+_SLUG_MARK = "__slug__"
+
+
 @dataclass(frozen=True)
 class Namespaces:
-    """The service's namespaces, to turn IRIs into local links and short names."""
+    """The service's namespaces, to turn IRIs into local links and short names.
+
+    The page URLs are worked out once per request: a table of a few thousand cells
+    would otherwise spend its time in ``url_for``.
+    """
 
     entity: str
     ontology: str
-    prefixes: dict[str, str]
+    prefixes: tuple[tuple[str, str], ...]
+    entity_url: str
+    ontology_url: str
 
     @classmethod
     def current(cls) -> Namespaces:
         kg = service()
-        return cls(kg.prefixes["kg"], kg.prefixes["kgo"], {**kg.prefixes, **EXTRA_PREFIXES})
+        table = {**kg.prefixes, **EXTRA_PREFIXES}
+        longest_first = tuple(sorted(table.items(), key=lambda item: -len(item[1])))
+        return cls(kg.prefixes["kg"], kg.prefixes["kgo"], longest_first,
+                   url_for("entities.entity", slug=_SLUG_MARK), url_for("ontology.ontology"))
 
     def slug(self, iri: str) -> str | None:
         """The slug of an entity IRI of ours, or None."""
@@ -99,27 +173,27 @@ class Namespaces:
 
     def href(self, iri: str, lang: str | None = None) -> str:
         """Where a person clicks for ``iri``: our entity page, our ontology page, or the IRI."""
+        query = f"?lang={lang}" if lang else ""
         slug = self.slug(iri)
         if slug is not None:
-            return url_for("entities.entity", slug=slug, lang=lang)
+            return self.entity_url.replace(_SLUG_MARK, quote(slug, safe="")) + query
         if iri.startswith(self.ontology):
-            return url_for("ontology.ontology", lang=lang) + "#" + iri[len(self.ontology) :]
+            return self.ontology_url + query + "#" + iri[len(self.ontology) :]
         return iri
 
     def curie(self, iri: str) -> str:
         """``prefix:local`` when a prefix fits, else the IRI."""
-        best = ""
-        for prefix, namespace in self.prefixes.items():
-            if iri.startswith(namespace) and len(namespace) > len(self.prefixes.get(best, "")):
-                best = prefix
-        if best and all(c.isalnum() or c in "-_." for c in iri[len(self.prefixes[best]) :]):
-            return f"{best}:{iri[len(self.prefixes[best]) :]}"
+        for prefix, namespace in self.prefixes:
+            if iri.startswith(namespace):
+                local = iri[len(namespace) :]
+                if all(c.isalnum() or c in "-_." for c in local):
+                    return f"{prefix}:{local}"
+                break
         return iri
 
 
-def cell(
-    value: dict[str, str] | None, names: dict[str, str], ns: Namespaces, lang: str
-) -> dict[str, Any]:
+def cell(value: dict[str, str] | None, names: dict[str, str], ns: Namespaces,
+         lang: str) -> dict[str, Any]:
     """One SPARQL JSON term as a table cell: ``text``, ``href``, ``title``, ``note``."""
     if value is None:
         return {"text": ""}
@@ -140,6 +214,16 @@ def cell(
     return {"text": value["value"], "note": note, "lang": value.get("xml:lang")}
 
 
+def cell_html(c: dict[str, Any]) -> Markup:
+    """A cell as HTML (the same markup as the ``value`` macro, made without Jinja calls)."""
+    text = escape(c["text"])
+    if c.get("href"):
+        return Markup(f'<a href="{escape(c["href"])}" title="{escape(c["title"])}">{text}</a>')
+    lang = f' lang="{escape(c["lang"])}"' if c.get("lang") else ""
+    note = f' <small class="note">{escape(c["note"])}</small>' if c.get("note") else ""
+    return Markup(f"<span{lang}>{text}</span>{note}")
+
+
 def result_table(body: bytes, lang: str) -> dict[str, Any]:
     """A SELECT/ASK answer (SPARQL JSON) as ``{"boolean"}`` or ``{"columns", "rows"}``."""
     document = json.loads(body)
@@ -149,7 +233,8 @@ def result_table(body: bytes, lang: str) -> dict[str, Any]:
     bindings = document.get("results", {}).get("bindings", [])
     names = labels(lang)
     ns = Namespaces.current()
-    rows = [[cell(row.get(name), names, ns, lang) for name in columns] for row in bindings]
+    rows = [[cell_html(cell(row.get(name), names, ns, lang)) for name in columns]
+            for row in bindings]
     return {"boolean": None, "columns": columns, "rows": rows}
 
 
@@ -163,7 +248,7 @@ def graph_table(body: bytes, lang: str) -> dict[str, Any]:
     for triple in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
         rows.append(
             [
-                cell(_json_term(term), names, ns, lang)
+                cell_html(cell(_json_term(term), names, ns, lang))
                 for term in (triple.subject, triple.predicate, triple.object)
             ]
         )
