@@ -17,8 +17,12 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "wikidata"
 def wikidata() -> Iterator[str]:
     """The query URL of a local endpoint loaded with tests/fixtures/wikidata/items.ttl."""
     with oxigraph_server() as base:
-        reply = http("POST", base + "/store?default", (FIXTURE / "items.ttl").read_bytes(),
-                     {"Content-Type": "text/turtle"})
+        reply = http(
+            "POST",
+            base + "/store?default",
+            (FIXTURE / "items.ttl").read_bytes(),
+            {"Content-Type": "text/turtle"},
+        )
         assert reply.status in (200, 201, 204), reply.text
         yield base + "/query"
 

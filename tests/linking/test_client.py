@@ -16,21 +16,25 @@ from d4sme_kg.errors import QueryError
 from d4sme_kg.linking import terms
 from d4sme_kg.linking.client import USER_AGENT, EndpointError, SparqlClient, retry_after
 
-ANSWER = {"head": {"vars": ["x"]},
-          "results": {"bindings": [{"x": {"type": "literal", "value": "ok"}}]}}
+ANSWER = {
+    "head": {"vars": ["x"]},
+    "results": {"bindings": [{"x": {"type": "literal", "value": "ok"}}]},
+}
 
 
 @contextmanager
-def flaky_server(failures: int, status: int = 429, retry: str | None = "1"
-                 ) -> Iterator[tuple[str, list[dict[str, str]]]]:
+def flaky_server(
+    failures: int, status: int = 429, retry: str | None = "1"
+) -> Iterator[tuple[str, list[dict[str, str]]]]:
     """A real HTTP server: ``failures`` answers of ``status``, then SPARQL JSON results."""
     seen: list[dict[str, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            seen.append({"time": str(time.monotonic()),
-                         "agent": self.headers.get("User-Agent", "")})
+            seen.append(
+                {"time": str(time.monotonic()), "agent": self.headers.get("User-Agent", "")}
+            )
             if len(seen) <= failures:
                 self.send_response(status)
                 if retry is not None:

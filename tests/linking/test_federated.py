@@ -20,9 +20,16 @@ def test_federated_query_joins_with_the_fixture(wikidata: str) -> None:
     assert f"SERVICE <{WIKIDATA}>" in text
     local = text.replace(WIKIDATA, wikidata)
     with d4sme_server(["--federate", wikidata, "--workers", "1"]) as base:
-        reply = http("POST", base + "/sparql", urlencode({"query": local}),
-                     {"Content-Type": "application/x-www-form-urlencoded",
-                      "Accept": "application/sparql-results+json"}, timeout=60)
+        reply = http(
+            "POST",
+            base + "/sparql",
+            urlencode({"query": local}),
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/sparql-results+json",
+            },
+            timeout=60,
+        )
     assert reply.status == 200, reply.text
     rows = reply.json()["results"]["bindings"]
     found = {r["entity"]["value"].rsplit("/", 1)[-1]: r for r in rows}

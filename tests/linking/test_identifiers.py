@@ -15,8 +15,10 @@ REPO = Path(__file__).resolve().parents[2]
 COPY = REPO / "tests" / "fixtures" / "wikidata" / "expected-links.md"
 SHARED = REPO.parent / "shared" / "reference" / "identifiers.md"
 KG = "https://w3id.org/d4sme-kg/id/"
-ROW = re.compile(r"^\|\s*(?P<entity>[^|]+?)\s*\|\s*(?P<qid>Q\d+)\s*\|\s*(?P<conf>\w+)\s*\|"
-                 r"(?:\s*(?P<slug>[^|]+?)\s*\|)?\s*$")
+ROW = re.compile(
+    r"^\|\s*(?P<entity>[^|]+?)\s*\|\s*(?P<qid>Q\d+)\s*\|\s*(?P<conf>\w+)\s*\|"
+    r"(?:\s*(?P<slug>[^|]+?)\s*\|)?\s*$"
+)
 
 
 def table(path: Path) -> dict[str, tuple[str, str]]:
@@ -41,8 +43,11 @@ def expected_links() -> set[tuple[str, str]]:
 
 def shipped() -> set[tuple[str, str]]:
     graph = Graph().parse(REPO / "data" / "links" / "wikidata.ttl")
-    return {(str(s).removeprefix(KG), str(o).removeprefix(str(WD)))
-            for p in (SCHEMA.sameAs, SKOS.exactMatch) for s, o in graph.subject_objects(p)}
+    return {
+        (str(s).removeprefix(KG), str(o).removeprefix(str(WD)))
+        for p in (SCHEMA.sameAs, SKOS.exactMatch)
+        for s, o in graph.subject_objects(p)
+    }
 
 
 def test_shipped_links_match_the_copy() -> None:
@@ -52,8 +57,9 @@ def test_shipped_links_match_the_copy() -> None:
 @pytest.mark.skipif(not SHARED.is_file(), reason=f"{SHARED} is absent")
 def test_copy_matches_identifiers_md() -> None:
     assert table(SHARED) == table(COPY)
-    assert {q for _, q in shipped()} == {q for q, (e, _) in table(SHARED).items()
-                                         if "social network service" not in e}
+    assert {q for _, q in shipped()} == {
+        q for q, (e, _) in table(SHARED).items() if "social network service" not in e
+    }
 
 
 def test_only_high_or_medium() -> None:

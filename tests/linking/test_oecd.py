@@ -16,8 +16,10 @@ from d4sme_kg.linking.oecd import data_url
 
 from ..servers import free_port
 
-KOR = ("https://sdmx.oecd.org/public/rest/data/"
-       "OECD.SDD.TPS,DSD_SDBSBSC_ISIC4@DF_SDBS_ISIC4,1.0/.KOR.....")
+KOR = (
+    "https://sdmx.oecd.org/public/rest/data/"
+    "OECD.SDD.TPS,DSD_SDBSBSC_ISIC4@DF_SDBS_ISIC4,1.0/.KOR....."
+)
 
 
 def test_data_url_key_order() -> None:
@@ -35,8 +37,11 @@ def test_links_validate_and_keep_existing(project_copy: Callable[[], Path]) -> N
     assert (URIRef(KOR), None, DCAT.Dataset) not in graph or True
     assert len(set(graph.subjects(None, DCAT.Dataset))) == 4
     assert (korea, RDFS.seeAlso, URIRef("https://sws.geonames.org/1835841/")) in graph
-    assert (URIRef("https://w3id.org/d4sme-kg/id/d4sme"), RDFS.seeAlso,
-            URIRef("https://www.oecd.org/digital/sme/")) in graph
+    assert (
+        URIRef("https://w3id.org/d4sme-kg/id/d4sme"),
+        RDFS.seeAlso,
+        URIRef("https://www.oecd.org/digital/sme/"),
+    ) in graph
     assert runner.invoke(cli, ["--root", str(root), "validate"]).exit_code == 0
 
 
@@ -58,8 +63,19 @@ def test_check_against_a_local_api(project_copy: Callable[[], Path]) -> None:
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}/rest"
-        result = CliRunner().invoke(cli, ["--root", str(project_copy()), "link", "oecd",
-                                          "--check", "--api-base", base, "--dry-run"])
+        result = CliRunner().invoke(
+            cli,
+            [
+                "--root",
+                str(project_copy()),
+                "link",
+                "oecd",
+                "--check",
+                "--api-base",
+                base,
+                "--dry-run",
+            ],
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -72,8 +88,9 @@ def test_check_against_a_local_api(project_copy: Callable[[], Path]) -> None:
 def test_check_without_network_keeps_the_links(project_copy: Callable[[], Path]) -> None:
     root = project_copy()
     closed = f"http://127.0.0.1:{free_port()}/rest"
-    result = CliRunner().invoke(cli, ["--root", str(root), "link", "oecd", "--check",
-                                      "--api-base", closed])
+    result = CliRunner().invoke(
+        cli, ["--root", str(root), "link", "oecd", "--check", "--api-base", closed]
+    )
     assert result.exit_code == 0, result.output
     assert "cannot be reached" in result.output and "kept unchecked" in result.output
     assert KOR in (root / "data" / "links" / "oecd.ttl").read_text(encoding="utf-8")

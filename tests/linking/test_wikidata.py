@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -17,37 +18,68 @@ from .test_identifiers import expected_links
 
 KG = "https://w3id.org/d4sme-kg/id/"
 KGO = "https://w3id.org/d4sme-kg/ontology#"
-LOOK_ALIKES = {"Q3783", "Q355", "Q22890", "Q830149", "Q897968", "Q29725028", "Q99000003",
-               "Q99000006"}
+LOOK_ALIKES = {
+    "Q3783",
+    "Q355",
+    "Q22890",
+    "Q830149",
+    "Q897968",
+    "Q29725028",
+    "Q99000003",
+    "Q99000006",
+}
 
 
-def run(root: Path, endpoint: str, cache: Path, output: Path, *extra: str,
-        input: str | None = None) -> str:
-    result = CliRunner().invoke(cli, ["--root", str(root), "link", "wikidata", "--endpoint",
-                                      endpoint, "--cache-dir", str(cache), "-o", str(output),
-                                      "--date", "2026-12-01", *extra], input=input)
+def run(
+    root: Path, endpoint: str, cache: Path, output: Path, *extra: str, input: str | None = None
+) -> str:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--root",
+            str(root),
+            "link",
+            "wikidata",
+            "--endpoint",
+            endpoint,
+            "--cache-dir",
+            str(cache),
+            "-o",
+            str(output),
+            "--date",
+            "2026-12-01",
+            *extra,
+        ],
+        input=input,
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
     return result.output
 
 
 def asserted(path: Path) -> set[tuple[str, str]]:
     graph = Graph().parse(path)
-    return {(str(s).removeprefix(KG), str(o).removeprefix(str(WD)))
-            for p in (SCHEMA.sameAs, SKOS.exactMatch) for s, o in graph.subject_objects(p)}
+    return {
+        (str(s).removeprefix(KG), str(o).removeprefix(str(WD)))
+        for p in (SCHEMA.sameAs, SKOS.exactMatch)
+        for s, o in graph.subject_objects(p)
+    }
 
 
 def statuses(path: Path) -> dict[tuple[str, str], str]:
     graph = Graph().parse(path)
     out = {}
     for node in graph.subjects(RDF.type, URIRef(KGO + "Link")):
-        key = (str(graph.value(node, RDF.subject)).removeprefix(KG),
-               str(graph.value(node, RDF.object)).removeprefix(str(WD)))
+        key = (
+            str(graph.value(node, RDF.subject)).removeprefix(KG),
+            str(graph.value(node, RDF.object)).removeprefix(str(WD)),
+        )
         out[key] = str(graph.value(node, URIRef(KGO + "reviewStatus"))).removeprefix(KGO)
     return out
 
 
-def test_links_every_true_item_and_no_look_alike(fresh_project: Path, wikidata: str,
-                                                   clean_cache: Path, tmp_path: Path) -> None:
+def test_links_every_true_item_and_no_look_alike(
+    fresh_project: Path, wikidata: str, clean_cache: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "wikidata.ttl"
     text = run(fresh_project, wikidata, clean_cache, output)
     assert asserted(output) == expected_links()
@@ -58,12 +90,17 @@ def test_links_every_true_item_and_no_look_alike(fresh_project: Path, wikidata: 
     assert "16 accepted" in text and "kim-dae-won" in text
 
 
-def test_rerun_is_offline_and_gives_the_same_file(fresh_project: Path, clean_cache: Path,
-                                                  tmp_path: Path) -> None:
+def test_rerun_is_offline_and_gives_the_same_file(
+    fresh_project: Path, clean_cache: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "wikidata.ttl"
     with oxigraph_server() as base:
-        http("POST", base + "/store?default", (FIXTURE / "items.ttl").read_bytes(),
-             {"Content-Type": "text/turtle"})
+        http(
+            "POST",
+            base + "/store?default",
+            (FIXTURE / "items.ttl").read_bytes(),
+            {"Content-Type": "text/turtle"},
+        )
         endpoint = base + "/query"
         run(fresh_project, endpoint, clean_cache, output)
     first = output.read_bytes()
@@ -80,8 +117,9 @@ def test_output_validates(fresh_project: Path, wikidata: str, clean_cache: Path)
     assert result.exit_code == 0, result.output
 
 
-def test_review_round_trip(fresh_project: Path, wikidata: str, clean_cache: Path,
-                           tmp_path: Path) -> None:
+def test_review_round_trip(
+    fresh_project: Path, wikidata: str, clean_cache: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "wikidata.ttl"
     run(fresh_project, wikidata, clean_cache, output, "--review", input="r\n")
     assert statuses(output)[("kim-dae-won", "Q99000006")] == "Rejected"
@@ -89,15 +127,17 @@ def test_review_round_trip(fresh_project: Path, wikidata: str, clean_cache: Path
     graph = Graph().parse(output)
     node = URIRef(KG + "link-kim-dae-won-wikidata-q99000006")
     assert graph.value(node, URIRef("http://www.w3.org/ns/prov#wasAttributedTo")) == URIRef(
-        KG + "d4sme-kg-team")
+        KG + "d4sme-kg-team"
+    )
     # A rerun keeps the person's decision and proposes the rejected item no more.
     run(fresh_project, wikidata, clean_cache, output)
     assert statuses(output)[("kim-dae-won", "Q99000006")] == "Rejected"
     assert asserted(output) == expected_links()
 
 
-def test_review_accept_asserts_and_survives_rerun(fresh_project: Path, wikidata: str,
-                                                  clean_cache: Path, tmp_path: Path) -> None:
+def test_review_accept_asserts_and_survives_rerun(
+    fresh_project: Path, wikidata: str, clean_cache: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "wikidata.ttl"
     run(fresh_project, wikidata, clean_cache, output, "--review", input="a\n")
     assert ("kim-dae-won", "Q99000006") in asserted(output)
@@ -106,8 +146,9 @@ def test_review_accept_asserts_and_survives_rerun(fresh_project: Path, wikidata:
     assert ("kim-dae-won", "Q99000006") in asserted(output)
 
 
-def test_people_decisions_in_the_shipped_file_are_kept(project_copy, wikidata: str,  # type: ignore[no-untyped-def]
-                                                       clean_cache: Path) -> None:
+def test_people_decisions_in_the_shipped_file_are_kept(
+    project_copy: Callable[[], Path], wikidata: str, clean_cache: Path
+) -> None:
     root = project_copy()
     output = root / "data" / "links" / "wikidata.ttl"
     before = asserted(output)
@@ -116,8 +157,9 @@ def test_people_decisions_in_the_shipped_file_are_kept(project_copy, wikidata: s
     assert "16 kept as reviewed" in text
 
 
-def test_dry_run_writes_nothing(fresh_project: Path, wikidata: str, clean_cache: Path,
-                                tmp_path: Path) -> None:
+def test_dry_run_writes_nothing(
+    fresh_project: Path, wikidata: str, clean_cache: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "wikidata.ttl"
     text = run(fresh_project, wikidata, clean_cache, output, "--dry-run")
     assert not output.exists()

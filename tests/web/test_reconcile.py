@@ -60,11 +60,16 @@ def test_manifest_1_0_and_jsonp(client: FlaskClient) -> None:
 
 
 def test_queries_0_2_form_post_korean_and_english(client: FlaskClient) -> None:
-    queries = {"q0": {"query": "파리", "limit": 3},
-               "q1": {"query": "Pat Breen", "type": PERSON, "type_strict": "should"},
-               "q2": {"query": "Kakao", "type": "kgo:Organization",
-                      "properties": [{"pid": "kgo:basedIn", "v": {"id": KG + "south-korea"}}]},
-               "q3": {"query": "스튜어트 내시"}}
+    queries = {
+        "q0": {"query": "파리", "limit": 3},
+        "q1": {"query": "Pat Breen", "type": PERSON, "type_strict": "should"},
+        "q2": {
+            "query": "Kakao",
+            "type": "kgo:Organization",
+            "properties": [{"pid": "kgo:basedIn", "v": {"id": KG + "south-korea"}}],
+        },
+        "q3": {"query": "스튜어트 내시"},
+    }
     answer = client.post("/reconcile", data={"queries": json.dumps(queries)}).get_json()
     assert set(answer) == {"q0", "q1", "q2", "q3"}
     for result in answer.values():
@@ -84,15 +89,23 @@ def test_queries_0_2_get_and_type_filter(client: FlaskClient) -> None:
 
 
 def test_property_filter_changes_the_ranking(client: FlaskClient) -> None:
-    queries = {"q0": {"query": "Government", "properties": [
-        {"pid": "https://w3id.org/d4sme-kg/ontology#basedIn", "v": "Ireland"}]}}
+    queries = {
+        "q0": {
+            "query": "Government",
+            "properties": [{"pid": "https://w3id.org/d4sme-kg/ontology#basedIn", "v": "Ireland"}],
+        }
+    }
     answer = client.post("/reconcile", data={"queries": json.dumps(queries)}).get_json()
     assert answer["q0"]["result"][0]["id"] == KG + "government-of-ireland"
 
 
 def test_queries_1_0_json(client: FlaskClient) -> None:
-    body = {"queries": [{"query": "아마존", "limit": 2},
-                        {"conditions": [{"matchType": "name", "propertyValue": "eBay"}]}]}
+    body = {
+        "queries": [
+            {"query": "아마존", "limit": 2},
+            {"conditions": [{"matchType": "name", "propertyValue": "eBay"}]},
+        ]
+    }
     answer = client.post("/reconcile", json=body).get_json()
     assert len(answer["results"]) == 2
     for result in answer["results"]:
@@ -123,12 +136,14 @@ def test_data_extension_0_2_and_1_0(client: FlaskClient) -> None:
     answer = client.post("/reconcile", data={"extend": json.dumps(extend)}).get_json()
     based_in = "https://w3id.org/d4sme-kg/ontology#basedIn"
     assert answer["meta"] == [{"id": based_in, "name": "based in"}]
-    assert answer["rows"][KG + "kakao"][based_in] == [{"id": KG + "south-korea",
-                                                       "name": "South Korea"}]
+    assert answer["rows"][KG + "kakao"][based_in] == [
+        {"id": KG + "south-korea", "name": "South Korea"}
+    ]
     v1 = client.post("/reconcile/extend", json=extend).get_json()
     assert v1["rows"][0]["id"] == KG + "kakao"
     assert v1["rows"][0]["properties"][0]["values"][0]["id"] == KG + "south-korea"
-    proposals = client.get("/reconcile/propose_properties",
-                           query_string={"type": PERSON, "limit": 50}).get_json()
+    proposals = client.get(
+        "/reconcile/propose_properties", query_string={"type": PERSON, "limit": 50}
+    ).get_json()
     assert proposals["type"] == PERSON
     assert "http://www.w3.org/ns/org#holds" in {p["id"] for p in proposals["properties"]}

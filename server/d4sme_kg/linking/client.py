@@ -11,7 +11,6 @@ import email.utils
 import hashlib
 import json
 import os
-import socket
 import time
 import urllib.error
 from collections.abc import Callable
@@ -103,7 +102,9 @@ class SparqlClient:
             problem = ""
             try:
                 self.requests += 1
-                answer: dict[str, Any] = client.queryAndConvert()
+                answer = client.queryAndConvert()
+                if not isinstance(answer, dict):
+                    raise EndpointError(f"{self.endpoint} did not answer SPARQL JSON results")
                 return answer
             except urllib.error.HTTPError as error:
                 problem = f"HTTP {error.code}"
@@ -117,7 +118,7 @@ class SparqlClient:
                 problem, wait = f"HTTP 500: {str(error)[:200]}", self._backoff(attempt)
             except SPARQLWrapperException as error:
                 raise EndpointError(f"{self.endpoint}: {str(error)[:300]}") from None
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 problem, wait = "timed out", self._backoff(attempt)
             except (urllib.error.URLError, OSError) as error:
                 reason = getattr(error, "reason", error)

@@ -55,6 +55,7 @@ def run(store: ox.Store, project: Project, name: str) -> list[dict[str, Any]]:
     """Run ``queries/linking/{name}.rq`` on ``store``; rows of plain Python values."""
     names = {p: str(ns) for p, ns in prefixes(project.base).items()}
     solutions = store.query(linking_query(name), prefixes=names)
+    assert isinstance(solutions, ox.QuerySolutions)  # the linking queries are SELECTs
     variables = [v.value for v in solutions.variables]
     rows = []
     for solution in solutions:

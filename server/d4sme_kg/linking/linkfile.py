@@ -61,7 +61,7 @@ class LinkFile:
 
     def records(self) -> list[LinkRecord]:
         found = []
-        for node in sorted(self.graph.subjects(RDF.type, self.kgo.Link)):
+        for node in sorted(self.graph.subjects(RDF.type, self.kgo.Link), key=str):
             status = self.graph.value(node, self.kgo.reviewStatus)
             subject = self.graph.value(node, RDF.subject)
             predicate = self.graph.value(node, RDF.predicate)
@@ -131,7 +131,7 @@ class LinkFile:
         g.set((record.node, PROV.wasAttributedTo, agent))
         g.set((record.node, DCTERMS.date, Literal(date, datatype=XSD.date)))
         score = g.value(record.node, self.kgo.score)
-        value = float(score) if score is not None else 0.0
+        value = float(str(score)) if score is not None else 0.0
         g.set((record.node, self.kgo.confidence, Literal(confidence(status, value))))
         triple = (record.entity, record.predicate, WD[record.qid])
         if status == "Accepted":

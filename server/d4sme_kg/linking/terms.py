@@ -65,10 +65,11 @@ def fill(text: str, blocks: dict[str, Sequence[str]]) -> str:
     """Replace each empty ``VALUES ?name { }`` placeholder of ``text`` with its terms."""
     for name, terms in blocks.items():
         pattern = re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{\s*\}")
-        if not pattern.search(text):
+        match = pattern.search(text)
+        if match is None:
             raise QueryError(f"the query has no VALUES ?{name} {{ }} placeholder")
-        block = values(name, terms)
-        text = pattern.sub(lambda _match: block, text, count=1)
+        # Spliced, not re.sub'd: the terms may hold backslashes that re would interpret.
+        text = text[: match.start()] + values(name, terms) + text[match.end() :]
     return text
 
 

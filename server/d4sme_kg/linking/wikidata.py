@@ -104,7 +104,7 @@ def link_wikidata(
         if record.status == "Rejected":
             rejected.setdefault(str(record.entity), set()).add(record.qid)
     run = Run()
-    todo = []
+    todo: list[Entity] = []
     for entity in linkable_entities(project, store):
         (run.kept if URIRef(entity.iri) in settled else todo).append(entity)
     by_needle: dict[str, list[Entity]] = {}

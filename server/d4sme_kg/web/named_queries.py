@@ -77,7 +77,7 @@ def run(name: str) -> Response:
     if name not in queries:
         return _unknown(name, queries)
     query = queries[name]
-    form = analyse(query.text).form
+    form = analyse(query.text).form or "SELECT"
     graph = form in ("CONSTRUCT", "DESCRIBE")
     offered = (*(CONSTRUCT_FORMATS if graph else RESULT_FORMATS), HTML)
     fmt = choose(request, offered, request.args.get("format"))

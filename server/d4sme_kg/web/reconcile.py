@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -19,29 +17,19 @@ from markupsafe import escape
 
 from d4sme_kg.errors import QueryError
 from d4sme_kg.linking import terms
+from d4sme_kg.linking.matching import Entry, name_score, short_name
 from d4sme_kg.linking.scoring import normalise
 from d4sme_kg.service import KnowledgeGraphService
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 _CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,63}$")
-DEFAULT_TYPES = ("ontology#Organization", "https://schema.org/Person", "https://schema.org/Place",
-                 "ontology#Service", "http://www.w3.org/2004/02/skos/core#Concept")
-
-
-@dataclass
-class Entry:
-    """One entity: its names (text, lang, preferred), description and types."""
-
-    iri: str
-    names: list[tuple[str, str, bool]] = field(default_factory=list)
-    description: str = ""
-    types: dict[str, str] = field(default_factory=dict)  # every class, with its label
-    direct: set[str] = field(default_factory=set)
-
-    def name(self) -> str:
-        preferred = [n for n in self.names if n[2]] or self.names
-        english = [n for n in preferred if n[1] == "en"]
-        return (english or preferred)[0][0] if preferred else self.iri
+DEFAULT_TYPES = (
+    "ontology#Organization",
+    "https://schema.org/Person",
+    "https://schema.org/Place",
+    "ontology#Service",
+    "http://www.w3.org/2004/02/skos/core#Concept",
+)
 
 
 def _service() -> KnowledgeGraphService:
@@ -49,10 +37,12 @@ def _service() -> KnowledgeGraphService:
     return service
 
 
-def _select(name: str, text: str | None = None,
-            bindings: dict[str, tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
-    answer = _service().query(text or terms.linking_query(name), result_format="json",
-                              bindings=bindings)
+def _select(
+    name: str, text: str | None = None, bindings: dict[str, tuple[Any, ...]] | None = None
+) -> list[dict[str, Any]]:
+    answer = _service().query(
+        text or terms.linking_query(name), result_format="json", bindings=bindings
+    )
     rows: list[dict[str, Any]] = json.loads(answer.body)["results"]["bindings"]
     return rows
 
@@ -61,8 +51,11 @@ def _index() -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     for row in _select("reconcile-names"):
         entry = entries.setdefault(row["entity"]["value"], Entry(row["entity"]["value"]))
-        name = (row["name"]["value"], row["name"].get("xml:lang", ""),
-                row["preferred"]["value"] == "true")
+        name = (
+            row["name"]["value"],
+            row["name"].get("xml:lang", ""),
+            row["preferred"]["value"] == "true",
+        )
         if name not in entry.names:
             entry.names.append(name)
         if "description" in row and not entry.description:
@@ -71,16 +64,12 @@ def _index() -> dict[str, Entry]:
         entry_or_none = entries.get(row["entity"]["value"])
         if entry_or_none is not None:
             kind = row["type"]["value"]
-            entry_or_none.types[kind] = row.get("typeLabel", {}).get("value", _short(kind))
+            entry_or_none.types[kind] = row.get("typeLabel", {}).get("value", short_name(kind))
             if row["direct"]["value"] == "true":
                 entry_or_none.direct.add(kind)
     for entry in entries.values():
         entry.names.sort(key=lambda n: (not n[2], n[1] != "en", n[0]))
     return entries
-
-
-def _short(iri: str) -> str:
-    return re.split(r"[#/]", iri.rstrip("/"))[-1]
 
 
 def _expand(identifier: str) -> str:
@@ -92,32 +81,24 @@ def _expand(identifier: str) -> str:
     return identifier
 
 
-def _name_score(query: str, entry: Entry) -> float:
-    wanted = normalise(query)
-    best = 0.0
-    for text, _lang, preferred in entry.names:
-        have = normalise(text)
-        if not have or not wanted:
-            continue
-        value = 100.0 if have == wanted else 100 * SequenceMatcher(None, wanted, have).ratio()
-        if value < 100 and (have.startswith(wanted) or wanted in have.split()):
-            value = max(value, 70.0)
-        best = max(best, value if preferred else value * 0.95)
-    return round(best, 1)
-
-
 def _values(ids: list[str]) -> dict[str, list[dict[str, str]]]:
     """entity -> rows of {property, value, type, name} for the given entities."""
     valid = [i for i in ids if i.startswith(("http://", "https://"))]
     found: dict[str, list[dict[str, str]]] = {}
     if not valid:
         return found
-    text = terms.fill(terms.linking_query("reconcile-values"),
-                      {"entity": [terms.iri(i) for i in valid]})
+    text = terms.fill(
+        terms.linking_query("reconcile-values"), {"entity": [terms.iri(i) for i in valid]}
+    )
     for row in _select("reconcile-values", text):
-        found.setdefault(row["entity"]["value"], []).append({
-            "property": row["property"]["value"], "value": row["value"]["value"],
-            "type": row["value"]["type"], "name": row.get("valueName", {}).get("value", "")})
+        found.setdefault(row["entity"]["value"], []).append(
+            {
+                "property": row["property"]["value"],
+                "value": row["value"]["value"],
+                "type": row["value"]["type"],
+                "name": row.get("valueName", {}).get("value", ""),
+            }
+        )
     return found
 
 
@@ -138,36 +119,50 @@ def reconcile(query: dict[str, Any], entries: dict[str, Entry]) -> list[dict[str
         elif condition.get("matchType") == "property":
             filters.append((condition.get("propertyId", ""), condition.get("propertyValue")))
     wanted_types = query.get("type") or []
-    wanted_types = {_expand(t) for t in (wanted_types if isinstance(wanted_types, list)
-                                         else [wanted_types])}
-    scored = []
+    wanted_types = {
+        _expand(t) for t in (wanted_types if isinstance(wanted_types, list) else [wanted_types])
+    }
+    scored: list[tuple[float, Entry]] = []
     for entry in entries.values():
         if wanted_types and not wanted_types & set(entry.types):
             continue
-        score = _name_score(text, entry) if text else 0.0
+        score = name_score(text, entry) if text else 0.0
         if score >= 50 or (not text and filters):
-            scored.append([score, entry])
+            scored.append((score, entry))
     if filters and scored:
         values = _values([e.iri for _, e in scored])
-        for pair in scored:
-            rows = values.get(pair[1].iri, [])
+        rescored = []
+        for score, entry in scored:
+            rows = values.get(entry.iri, [])
             hits = 0
             for pid, wanted in filters:
                 wanted_list = wanted if isinstance(wanted, list) else [wanted]
-                if any(r["property"] == _expand(pid) and _matches(w, r)
-                       for r in rows for w in wanted_list):
+                if any(
+                    r["property"] == _expand(pid) and _matches(w, r)
+                    for r in rows
+                    for w in wanted_list
+                ):
                     hits += 1
-            pair[0] = round(0.7 * pair[0] + 30 * hits / len(filters), 1) if text else (
-                round(100 * hits / len(filters), 1))
-        scored = [p for p in scored if p[0] > 0]
+            # Names weigh most; each matching property adds its share of the rest.
+            fraction = hits / len(filters)
+            new = round(0.7 * score + 30 * fraction, 1) if text else round(100 * fraction, 1)
+            rescored.append((new, entry))
+        scored = [p for p in rescored if p[0] > 0]
     scored.sort(key=lambda p: (-p[0], p[1].iri))
     limit = int(query.get("limit") or 10)
     top = scored[:limit]
     unique = len(top) == 1 or (len(top) > 1 and top[0][0] - top[1][0] >= 10)
-    return [{"id": e.iri, "name": e.name(), "description": e.description,
-             "type": [{"id": t, "name": e.types[t]} for t in sorted(e.direct)],
-             "score": s, "match": bool(i == 0 and s >= 99 and unique)}
-            for i, (s, e) in enumerate(top)]
+    return [
+        {
+            "id": e.iri,
+            "name": e.name(),
+            "description": e.description,
+            "type": [{"id": t, "name": e.types[t]} for t in sorted(e.direct)],
+            "score": s,
+            "match": bool(i == 0 and s >= 99 and unique),
+        }
+        for i, (s, e) in enumerate(top)
+    ]
 
 
 def _answer(payload: Any) -> Response:
@@ -202,9 +197,18 @@ def endpoint() -> Response:
         if "ids" in document:
             return _answer(_extend(document, v1=True))
         entries = _index()
-        return _answer({"results": [{"candidates": [
-            {**c, "name": [{"str": c["name"]}]} for c in reconcile(q, entries)]}
-            for q in document.get("queries", [])]})
+        return _answer(
+            {
+                "results": [
+                    {
+                        "candidates": [
+                            {**c, "name": [{"str": c["name"]}]} for c in reconcile(q, entries)
+                        ]
+                    }
+                    for q in document.get("queries", [])
+                ]
+            }
+        )
     queries = _json_param("queries")
     if queries is None and (single := _json_param("query")) is not None:
         return _answer({"result": reconcile(single, _index())})
@@ -221,44 +225,72 @@ def manifest(v1: bool) -> dict[str, Any]:
     service = _service()
     root = request.url_root.rstrip("/") + "/reconcile"
     base = service.project.base
-    types = [{"id": t if t.startswith("http") else base + t,
-              "name": _short(t)} for t in DEFAULT_TYPES]
+    types = [
+        {"id": t if t.startswith("http") else base + t, "name": short_name(t)}
+        for t in DEFAULT_TYPES
+    ]
     document: dict[str, Any] = {
-        "versions": ["0.2", "1.0-draft"], "name": "d4sme-kg: the D4SME article knowledge graph",
-        "identifierSpace": base + "id/", "schemaSpace": base + "ontology#",
-        "documentation": request.url_root, "defaultTypes": types, "view": {"url": "{{id}}"}}
+        "versions": ["0.2", "1.0-draft"],
+        "name": "d4sme-kg: the D4SME article knowledge graph",
+        "identifierSpace": base + "id/",
+        "schemaSpace": base + "ontology#",
+        "documentation": request.url_root,
+        "defaultTypes": types,
+        "view": {"url": "{{id}}"},
+    }
     if v1:
-        document.update({"preview": {"width": 400, "height": 200},
-                         "suggest": {"entity": True, "property": True, "type": True},
-                         "extend": {"proposeProperties": True, "propertySettings": []}})
+        document.update(
+            {
+                "preview": {"width": 400, "height": 200},
+                "suggest": {"entity": True, "property": True, "type": True},
+                "extend": {"proposeProperties": True, "propertySettings": []},
+            }
+        )
         return document
-    suggest = {k: {"service_url": root, "service_path": f"/suggest/{k}"}
-               for k in ("entity", "type", "property")}
-    document.update({
-        "preview": {"url": root + "/preview?id={{id}}", "width": 400, "height": 200},
-        "suggest": suggest,
-        "extend": {"propose_properties": {"service_url": root,
-                                          "service_path": "/propose_properties"},
-                   "property_settings": []}})
+    suggest = {
+        k: {"service_url": root, "service_path": f"/suggest/{k}"}
+        for k in ("entity", "type", "property")
+    }
+    document.update(
+        {
+            "preview": {"url": root + "/preview?id={{id}}", "width": 400, "height": 200},
+            "suggest": suggest,
+            "extend": {
+                "propose_properties": {"service_url": root, "service_path": "/propose_properties"},
+                "property_settings": [],
+            },
+        }
+    )
     return document
 
 
 def _extend(document: dict[str, Any], v1: bool) -> dict[str, Any]:
     ids = [str(i) for i in document.get("ids", [])]
     pids = [_expand(str(p.get("id", ""))) for p in document.get("properties", [])]
-    names = {r["property"]["value"]: r.get("name", {}).get("value", "")
-             for r in _select("reconcile-properties")}
+    names = {
+        r["property"]["value"]: r.get("name", {}).get("value", "")
+        for r in _select("reconcile-properties")
+    }
     values = _values(ids)
-    meta = [{"id": p, "name": names.get(p) or _short(p)} for p in pids]
+    meta = [{"id": p, "name": names.get(p) or short_name(p)} for p in pids]
 
     def cells(entity: str, pid: str) -> list[dict[str, str]]:
-        return [{"id": r["value"], "name": r["name"] or _short(r["value"])} if r["type"] == "uri"
-                else {"str": r["value"]} for r in values.get(entity, [])
-                if r["property"] == pid]
+        return [
+            {"id": r["value"], "name": r["name"] or short_name(r["value"])}
+            if r["type"] == "uri"
+            else {"str": r["value"]}
+            for r in values.get(entity, [])
+            if r["property"] == pid
+        ]
 
     if v1:
-        return {"meta": meta, "rows": [{"id": i, "properties": [
-            {"id": p, "values": cells(i, p)} for p in pids]} for i in ids]}
+        return {
+            "meta": meta,
+            "rows": [
+                {"id": i, "properties": [{"id": p, "values": cells(i, p)} for p in pids]}
+                for i in ids
+            ],
+        }
     return {"meta": meta, "rows": {i: {p: cells(i, p) for p in pids} for i in ids}}
 
 
@@ -280,28 +312,47 @@ def suggest(kind: str) -> Response:
         for entry in _index().values():
             names = [normalise(n) for n, _, _ in entry.names]
             # Whole names that start with the prefix first, then names with a word that does.
-            rank = min([0 if n.startswith(prefix) else 1 for n in names
-                        if n.startswith(prefix) or any(w.startswith(prefix) for w in n.split())],
-                       default=None)
+            rank = min(
+                [
+                    0 if n.startswith(prefix) else 1
+                    for n in names
+                    if n.startswith(prefix) or any(w.startswith(prefix) for w in n.split())
+                ],
+                default=None,
+            )
             if rank is not None:
                 ranked.append((rank, len(entry.name()), entry.iri, entry))
         for _rank, _length, _iri, entry in sorted(ranked, key=lambda r: r[:3]):
-            results.append({"id": entry.iri, "name": entry.name(),
-                            "description": entry.description,
-                            "notable": [{"id": t, "name": entry.types[t]}
-                                        for t in sorted(entry.direct)]})
+            results.append(
+                {
+                    "id": entry.iri,
+                    "name": entry.name(),
+                    "description": entry.description,
+                    "notable": [{"id": t, "name": entry.types[t]} for t in sorted(entry.direct)],
+                }
+            )
     elif kind == "type":
         seen: dict[str, str] = {}
         for entry in _index().values():
             seen.update({t: entry.types[t] for t in entry.direct})
-        results = [{"id": t, "name": n} for t, n in sorted(seen.items())
-                   if normalise(n).startswith(prefix) or prefix in normalise(_short(t))]
+        results = [
+            {"id": t, "name": n}
+            for t, n in sorted(seen.items())
+            if normalise(n).startswith(prefix) or prefix in normalise(short_name(t))
+        ]
     elif kind == "property":
-        results = [{"id": r["property"]["value"],
-                    "name": r.get("name", {}).get("value") or _short(r["property"]["value"])}
-                   for r in _select("reconcile-properties")]
-        results = [r for r in results if prefix in normalise(r["name"])
-                   or prefix in normalise(_short(r["id"]))]
+        results = [
+            {
+                "id": r["property"]["value"],
+                "name": r.get("name", {}).get("value") or short_name(r["property"]["value"]),
+            }
+            for r in _select("reconcile-properties")
+        ]
+        results = [
+            r
+            for r in results
+            if prefix in normalise(r["name"]) or prefix in normalise(short_name(r["id"]))
+        ]
     else:
         raise QueryError(f"no suggest service for {kind!r}; use entity, type or property")
     return _answer({"result": results[start : start + 20]})
@@ -312,14 +363,19 @@ def propose_properties() -> Response:
     kind = _expand(request.args.get("type", ""))
     limit = int(request.args.get("limit", "20") or 20)
     if kind:
-        text = terms.fill(terms.linking_query("reconcile-type-properties"),
-                          {"type": [terms.iri(kind)]})
+        text = terms.fill(
+            terms.linking_query("reconcile-type-properties"), {"type": [terms.iri(kind)]}
+        )
         rows = _select("reconcile-type-properties", text)
     else:
         rows = _select("reconcile-properties")
-    properties = [{"id": r["property"]["value"],
-                   "name": r.get("name", {}).get("value") or _short(r["property"]["value"])}
-                  for r in rows[:limit]]
+    properties = [
+        {
+            "id": r["property"]["value"],
+            "name": r.get("name", {}).get("value") or short_name(r["property"]["value"]),
+        }
+        for r in rows[:limit]
+    ]
     return _answer({"type": kind, "limit": limit, "properties": properties})
 
 
@@ -329,10 +385,13 @@ def preview() -> Response:
     entry = _index().get(identifier)
     if entry is None:
         return Response("<p>unknown entity</p>", status=404, mimetype="text/html")
-    names = "".join(f"<li lang=\"{escape(lang)}\">{escape(text)}</li>"
-                    for text, lang, _ in entry.names)
+    names = "".join(
+        f'<li lang="{escape(lang)}">{escape(text)}</li>' for text, lang, _ in entry.names
+    )
     kinds = ", ".join(str(escape(entry.types[t])) for t in sorted(entry.direct))
-    html = (f"<html><body style=\"font-family:sans-serif;margin:0.5em\"><h3>"
-            f"<a href=\"{escape(entry.iri)}\" target=\"_blank\">{escape(entry.name())}</a></h3>"
-            f"<p>{kinds}</p><ul>{names}</ul><p>{escape(entry.description)}</p></body></html>")
+    html = (
+        f'<html><body style="font-family:sans-serif;margin:0.5em"><h3>'
+        f'<a href="{escape(entry.iri)}" target="_blank">{escape(entry.name())}</a></h3>'
+        f"<p>{kinds}</p><ul>{names}</ul><p>{escape(entry.description)}</p></body></html>"
+    )
     return Response(html, mimetype="text/html")

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
 from urllib.parse import quote
 
 from flask import current_app, request, url_for
@@ -78,9 +77,14 @@ def _cached(what: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 def labels(lang: str) -> dict[str, str]:
     """A label for every IRI that has one, in ``lang`` (cached until the store changes)."""
-    return _cached("labels-" + lang, lambda: {
-        row["s"]["value"]: row["label"]["value"]
-        for row in select("labels", lang=lang_term(lang)) if "label" in row})
+    return _cached(
+        "labels-" + lang,
+        lambda: {
+            row["s"]["value"]: row["label"]["value"]
+            for row in select("labels", lang=lang_term(lang))
+            if "label" in row
+        },
+    )
 
 
 def groups() -> dict[str, str]:
@@ -160,8 +164,13 @@ class Namespaces:
         kg = service()
         table = {**kg.prefixes, **EXTRA_PREFIXES}
         longest_first = tuple(sorted(table.items(), key=lambda item: -len(item[1])))
-        return cls(kg.prefixes["kg"], kg.prefixes["kgo"], longest_first,
-                   url_for("entities.entity", slug=_SLUG_MARK), url_for("ontology.ontology"))
+        return cls(
+            kg.prefixes["kg"],
+            kg.prefixes["kgo"],
+            longest_first,
+            url_for("entities.entity", slug=_SLUG_MARK),
+            url_for("ontology.ontology"),
+        )
 
     def slug(self, iri: str) -> str | None:
         """The slug of an entity IRI of ours, or None."""
@@ -192,8 +201,9 @@ class Namespaces:
         return iri
 
 
-def cell(value: dict[str, str] | None, names: dict[str, str], ns: Namespaces,
-         lang: str) -> dict[str, Any]:
+def cell(
+    value: dict[str, str] | None, names: dict[str, str], ns: Namespaces, lang: str
+) -> dict[str, Any]:
     """One SPARQL JSON term as a table cell: ``text``, ``href``, ``title``, ``note``."""
     if value is None:
         return {"text": ""}
@@ -233,8 +243,9 @@ def result_table(body: bytes, lang: str) -> dict[str, Any]:
     bindings = document.get("results", {}).get("bindings", [])
     names = labels(lang)
     ns = Namespaces.current()
-    rows = [[cell_html(cell(row.get(name), names, ns, lang)) for name in columns]
-            for row in bindings]
+    rows = [
+        [cell_html(cell(row.get(name), names, ns, lang)) for name in columns] for row in bindings
+    ]
     return {"boolean": None, "columns": columns, "rows": rows}
 
 

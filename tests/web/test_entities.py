@@ -1,0 +1,168 @@
+"""Entity pages (/id/{slug}) and /ontology: HTML for people, RDF by negotiation."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from d4sme_kg.web import create_app
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+KG = "https://w3id.org/d4sme-kg/id/"
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[Flask]:
+    app = create_app({"WORKERS": 1, "VALIDATE": False})
+    yield app
+    app.extensions["d4sme_kg"].backend.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def page(client: FlaskClient, url: str) -> str:
+    response = client.get(url, headers=BROWSER)
+    assert response.status_code == 200 and response.mimetype == "text/html", url
+    return response.get_data(as_text=True)
+
+
+def test_html_for_a_browser(client: FlaskClient) -> None:
+    response = client.get("/id/kakao", headers=BROWSER)
+    assert response.mimetype == "text/html" and "Accept" in response.vary
+    text = response.get_data(as_text=True)
+    assert "<h1>Kakao</h1>" in text and "카카오" in text  # both labels
+    assert "South Korea" in text and 'href="/id/south-korea?lang=en"' in text
+    assert "based in" in text.lower() or "basedIn" in text
+    assert "Links to this entity" in text and "Biz Message" in text  # incoming
+    assert "<svg" in text and 'href="/id/south-korea?lang=en"' in text
+
+
+def test_korean_page(client: FlaskClient) -> None:
+    text = page(client, "/id/kakao?lang=ko")
+    assert "<h1>카카오</h1>" in text and 'lang="ko"' in text
+    assert "이 개체를 가리키는 링크" in text and "대한민국" in text
+
+
+def test_every_fact_shows_its_korean_quote_and_translation(client: FlaskClient) -> None:
+    text = page(client, "/id/biz-message")
+    assert "카카오는 이들에게 “비즈메시지(Biz Message)”라는 이름의" in text
+    assert "Kakao offers them a digital business communication solution" in text
+    assert "Stated" in text
+    inferred = page(client, "/id/d4sme-roundtable-2019-s1-kakao")
+    assert "Inferred" in inferred
+
+
+def test_wikidata_and_oecd_links(client: FlaskClient) -> None:
+    text = page(client, "/id/park-young-sun")
+    assert 'href="https://www.wikidata.org/wiki/Q11521597"' in text
+    korea = page(client, "/id/south-korea")
+    assert "https://sws.geonames.org/1835841/" in korea and "KOR" in korea
+    assert 'href="https://www.oecd.org/digital/sme/"' in page(client, "/id/d4sme")
+
+
+def test_property_labels_come_from_the_ontology(client: FlaskClient) -> None:
+    english = page(client, "/id/d4sme-roundtable-2019-s2")
+    korean = page(client, "/id/d4sme-roundtable-2019-s2?lang=ko")
+    assert "chaired by" in english.lower() and "Park Young-sun" in english
+    assert "박영선" in korean
+    assert 'href="/ontology?lang=en#chairedBy"' in english
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "fmt"),
+    [
+        ("text/turtle", "text/turtle", ox.RdfFormat.TURTLE),
+        ("application/ld+json", "application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/n-triples", "application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/rdf+xml", "application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ],
+)
+def test_rdf_by_content_negotiation(
+    client: FlaskClient, accept: str, media: str, fmt: ox.RdfFormat
+) -> None:
+    response = client.get("/id/kakao", headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == media
+    assert "Accept" in response.vary
+    triples = [q.triple for q in ox.parse(response.data, format=fmt)]
+    subjects = {t.subject for t in triples}
+    assert ox.NamedNode(KG + "kakao") in subjects
+    assert (
+        ox.Triple(
+            ox.NamedNode(KG + "kakao"),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("카카오", language="ko"),
+        )
+        in triples
+    )
+
+
+@pytest.mark.parametrize(
+    ("suffix", "media"),
+    [
+        (".ttl", "text/turtle"),
+        (".jsonld", "application/ld+json"),
+        (".nt", "application/n-triples"),
+        (".rdf", "application/rdf+xml"),
+        (".html", "text/html"),
+    ],
+)
+def test_rdf_by_suffix(client: FlaskClient, suffix: str, media: str) -> None:
+    response = client.get(f"/id/kakao{suffix}", headers=BROWSER)
+    assert response.status_code == 200 and response.mimetype == media
+
+
+def test_alternates_are_announced(client: FlaskClient) -> None:
+    response = client.get("/id/kakao", headers=BROWSER)
+    assert '</id/kakao.ttl>; rel="alternate"; type="text/turtle"' in response.headers["Link"]
+    assert 'type="application/ld+json" href="/id/kakao.jsonld"' in response.get_data(as_text=True)
+
+
+def test_unknown_slug_is_404_with_the_closest_slugs(client: FlaskClient) -> None:
+    response = client.get("/id/kakao-maker", headers=BROWSER)
+    assert response.status_code == 404
+    assert 'href="/id/kakao-makers?lang=en"' in response.get_data(as_text=True)
+    problem = client.get("/id/park-young-seon", headers={"Accept": "text/turtle"})
+    assert problem.status_code == 404 and problem.mimetype == "application/problem+json"
+    assert KG + "park-young-sun" in problem.get_json()["suggestions"]
+
+
+def test_no_acceptable_format_is_406(client: FlaskClient) -> None:
+    assert client.get("/id/kakao", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_ontology_documentation(client: FlaskClient) -> None:
+    text = page(client, "/ontology")
+    assert 'id="Session"' in text and 'id="chairedBy"' in text and 'id="Inferred"' in text
+    assert "세션" in text and "A numbered, topical part of an event" in text
+    assert "schema:Event" in text and "swc:SessionEvent" in text  # alignments
+    korean = page(client, "/ontology?lang=ko")
+    assert "클래스" in korean and "객체 속성" in korean
+
+
+def test_ontology_rdf(client: FlaskClient) -> None:
+    response = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert response.mimetype == "text/turtle" and "Accept" in response.vary
+    triples = list(ox.parse(response.data, format=ox.RdfFormat.TURTLE))
+    assert len(triples) > 500
+    document = json.loads(client.get("/ontology.jsonld").data)
+    assert document
+    assert client.get("/ontology.nt").mimetype == "application/n-triples"
+
+
+def test_entity_page_is_fast(client: FlaskClient) -> None:
+    page(client, "/id/d4sme-roundtable-2019")  # warm the label cache
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        page(client, "/id/d4sme-roundtable-2019")
+        timings.append(time.perf_counter() - started)
+    assert sorted(timings)[2] < 0.1

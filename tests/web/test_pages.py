@@ -1,0 +1,112 @@
+"""The query page (/) and the picture of the whole graph (/graph)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from d4sme_kg.web import create_app
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+CHAIRS = """PREFIX kgo: <https://w3id.org/d4sme-kg/ontology#>
+SELECT ?session ?chair WHERE { ?session kgo:chairedBy ?chair }"""
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[Flask]:
+    app = create_app({"WORKERS": 1, "VALIDATE": False})
+    yield app
+    app.extensions["d4sme_kg"].backend.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def test_query_page_lists_the_named_queries(client: FlaskClient) -> None:
+    text = client.get("/", headers=BROWSER).get_data(as_text=True)
+    assert "<textarea" in text and "# title: Who attended the roundtable" in text
+    assert 'href="/queries/session-chairs?lang=en"' in text
+    assert 'href="/?example=session-chairs&amp;lang=en"' in text
+    assert "cdn" not in text.lower() and "<script" not in text
+
+
+def test_example_is_loaded_into_the_form(client: FlaskClient) -> None:
+    text = client.get("/?example=ethics-timeline", headers=BROWSER).get_data(as_text=True)
+    assert "# title: Timeline of Kakao&#39;s ethics principles" in text
+
+
+def test_results_as_a_table_with_links_and_labels(client: FlaskClient) -> None:
+    response = client.get("/", query_string={"query": CHAIRS}, headers=BROWSER)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<a href="/id/park-young-sun?lang=en"' in text and ">Park Young-sun</a>" in text
+    korean = client.get("/", query_string={"query": CHAIRS, "lang": "ko"}).get_data(as_text=True)
+    assert ">박영선</a>" in korean and ">제2세션: SME를 위한 AI</a>" in korean
+
+
+def test_the_url_keeps_the_query_and_downloads_are_offered(client: FlaskClient) -> None:
+    text = client.get("/", query_string={"query": CHAIRS}).get_data(as_text=True)
+    assert "Link to this result" in text
+    for fmt in ("json", "xml", "csv", "tsv"):
+        assert f"format={fmt}" in text
+    assert "/sparql?query=PREFIX" in text
+
+
+def test_construct_results_are_triples(client: FlaskClient) -> None:
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3"
+    text = client.get("/", query_string={"query": query}).get_data(as_text=True)
+    assert "<th>subject</th>" in text and "format=turtle" in text
+
+
+def test_other_formats_go_to_the_endpoint(client: FlaskClient) -> None:
+    response = client.get("/", query_string={"query": CHAIRS, "format": "csv"})
+    assert response.status_code == 302
+    target = urlsplit(response.headers["Location"])
+    assert target.path == "/sparql" and parse_qs(target.query)["format"] == ["csv"]
+
+
+def test_errors_are_clear(client: FlaskClient) -> None:
+    response = client.get("/", query_string={"query": "SELECT * WHERE {"}, headers=BROWSER)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert 'class="error"' in text and "SELECT * WHERE {" in text
+    forbidden = client.get("/", query_string={"query": "SELECT * WHERE { SERVICE <http://x/> {} }"})
+    assert forbidden.status_code == 403 and "allowlist" in forbidden.get_data(as_text=True)
+
+
+def test_ask(client: FlaskClient) -> None:
+    text = client.get("/", query_string={"query": "ASK { ?s ?p ?o }"}).get_data(as_text=True)
+    assert "ASK: <strong>yes</strong>" in text
+
+
+def test_query_page_is_fast(client: FlaskClient) -> None:
+    client.get("/", query_string={"query": CHAIRS})
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        client.get("/", query_string={"query": CHAIRS})
+        timings.append(time.perf_counter() - started)
+    assert sorted(timings)[2] < 0.1
+
+
+def test_whole_graph_picture(client: FlaskClient) -> None:
+    text = client.get("/graph", headers=BROWSER).get_data(as_text=True)
+    assert text.count("<svg") == 1 and "Organisations" in text
+    assert '<a href="/id/kakao?lang=en"><title>Kakao</title>' in text
+    assert '<a href="/id/park-young-sun?lang=en">' in text
+    svg = client.get("/graph.svg")
+    assert svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<svg")
+    assert client.get("/graph.svg").data == svg.data  # deterministic
+    assert "행사" in client.get("/graph?lang=ko").get_data(as_text=True)
+
+
+def test_language_switch(client: FlaskClient) -> None:
+    text = client.get("/id/kakao?lang=en", headers=BROWSER).get_data(as_text=True)
+    assert 'href="/id/kakao?lang=ko" hreflang="ko"' in text
