@@ -38,7 +38,8 @@ def column(rows: list[dict[str, str]], name: str) -> list[str]:
 
 
 def test_there_are_at_least_twenty_named_queries_with_bilingual_headers(
-        service: KnowledgeGraphService) -> None:
+    service: KnowledgeGraphService,
+) -> None:
     queries = public_queries(service.project.queries_dir)
     assert len(queries) >= 20
     for query in queries.values():
@@ -48,9 +49,16 @@ def test_there_are_at_least_twenty_named_queries_with_bilingual_headers(
 
 def test_attendees(service: KnowledgeGraphService) -> None:
     rows = run(service, "attendees")
-    assert column(rows, "nameEn") == ["Amazon", "Facebook", "Kakao", "Ministry of SMEs and Startups",
-                                      "POSCO", "Smart Manufacturing Innovation Promotion Team",
-                                      "Telstar-Hommel", "eBay"]
+    assert column(rows, "nameEn") == [
+        "Amazon",
+        "Facebook",
+        "Kakao",
+        "Ministry of SMEs and Startups",
+        "POSCO",
+        "Smart Manufacturing Innovation Promotion Team",
+        "Telstar-Hommel",
+        "eBay",
+    ]
     kakao = next(r for r in rows if r["nameEn"] == "Kakao")
     assert kakao["nameKo"] == "카카오" and kakao["country"] == "South Korea"
     assert set(kakao["kinds"].split(", ")) == {"internet company", "platform company"}
@@ -88,8 +96,12 @@ def test_session_2_is_chaired_by_park_young_sun(service: KnowledgeGraphService) 
 def test_what_kakao_presented_and_where(service: KnowledgeGraphService) -> None:
     rows = run(service, "kakao-presentations")
     presented = {(r["sessionNumber"], r["itemEn"]) for r in rows}
-    assert presented == {("1", "Biz Message"), ("1", "Kakao Makers"),
-                         ("2", "Kakao i Open Builder"), ("2", "Kakao Algorithm Ethics charter")}
+    assert presented == {
+        ("1", "Biz Message"),
+        ("1", "Kakao Makers"),
+        ("2", "Kakao i Open Builder"),
+        ("2", "Kakao Algorithm Ethics charter"),
+    }
     assert set(column(rows, "speakerEn")) == {"Kim Dae-won"}
     assert set(column(rows, "cityEn")) == {"Paris"}
     assert set(column(rows, "mode")) == {"Inferred"}  # sessions follow the headings
@@ -173,7 +185,9 @@ def test_links_by_score(service: KnowledgeGraphService) -> None:
 def test_oecd_links(service: KnowledgeGraphService) -> None:
     rows = {r["labelEn"]: r for r in run(service, "oecd-links")}
     assert rows["South Korea"]["alpha3"] == "KOR" and rows["South Korea"]["numeric"] == "410"
-    assert rows["Digital for SMEs Initiative (D4SME)"]["page"] == "https://www.oecd.org/digital/sme/"
+    assert (
+        rows["Digital for SMEs Initiative (D4SME)"]["page"] == "https://www.oecd.org/digital/sme/"
+    )
     assert set(rows) >= {"France", "Ireland", "New Zealand", "Paris"}
 
 
@@ -202,7 +216,9 @@ def test_class_counts(service: KnowledgeGraphService) -> None:
 def test_timeline_of_kakao_ethics_principles(service: KnowledgeGraphService) -> None:
     rows = run(service, "ethics-timeline")
     assert [(r["year"], r["nameKo"]) for r in rows] == [
-        ("2018", "카카오 알고리즘 윤리헌장"), ("2019", "포용적 기술 원칙")]
+        ("2018", "카카오 알고리즘 윤리헌장"),
+        ("2019", "포용적 기술 원칙"),
+    ]
     assert rows[1]["partOfEn"] == "Kakao Algorithm Ethics charter"
     assert {r["yearMode"] for r in rows} == {"Inferred"}
     assert "작년" in rows[0]["quote"]
@@ -277,8 +293,16 @@ def test_check_evidence_no_fact_uses(service: KnowledgeGraphService) -> None:
     assert KG + "evidence-l4-posco" in column(rows, "evidence")
 
 
-@pytest.mark.parametrize("name", ["checks/claims-not-asserted", "checks/evidence-per-line",
-                                  "checks/inferred-without-reason", "checks/missing-labels",
-                                  "checks/unrecorded-links", "checks/untranslated-evidence"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "checks/claims-not-asserted",
+        "checks/evidence-per-line",
+        "checks/inferred-without-reason",
+        "checks/missing-labels",
+        "checks/unrecorded-links",
+        "checks/untranslated-evidence",
+    ],
+)
 def test_checks_that_pass_on_the_article(service: KnowledgeGraphService, name: str) -> None:
     assert run(service, name) == []

@@ -48,11 +48,14 @@ def test_graph_query_in_turtle() -> None:
     assert "파리" in out
 
 
-@pytest.mark.parametrize(("param", "message"), [
-    ("line=eleven", "must be a whole number"),
-    ("nope=1", "unknown parameter(s) nope"),
-    ("line", "not of the form name=value"),
-])
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("line=eleven", "must be a whole number"),
+        ("nope=1", "unknown parameter(s) nope"),
+        ("line", "not of the form name=value"),
+    ],
+)
 def test_bad_parameters_are_one_line_errors(param: str, message: str) -> None:
     code, out = invoke("quotes-on-line", "--param", param)
     assert code == 2
@@ -68,15 +71,27 @@ def test_types() -> None:
     assert to_term("s", "string", "카카오")[1] == "카카오"
     assert to_term("i", "IRI", "<https://example.org/x>") == ("uri", "https://example.org/x")
     assert to_term("i", "iri", "kg:kakao") == ("uri", "https://w3id.org/d4sme-kg/id/kakao")
-    assert to_term("i", "iri", "kg:kakao", {"kg": "http://other/id/"}) == \
-        ("uri", "http://other/id/kakao")
+    assert to_term("i", "iri", "kg:kakao", {"kg": "http://other/id/"}) == (
+        "uri",
+        "http://other/id/kakao",
+    )
 
 
-@pytest.mark.parametrize(("kind", "raw"), [
-    ("integer", "1.5"), ("decimal", "x"), ("boolean", "yes"), ("date", "29/11/2019"),
-    ("lang", "k o"), ("iri", "kakao"), ("iri", "nope:kakao"), ("iri", "https://a b"),
-    ("iri", 'https://a/"x'), ("color", "red"),
-])
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        ("integer", "1.5"),
+        ("decimal", "x"),
+        ("boolean", "yes"),
+        ("date", "29/11/2019"),
+        ("lang", "k o"),
+        ("iri", "kakao"),
+        ("iri", "nope:kakao"),
+        ("iri", "https://a b"),
+        ("iri", 'https://a/"x'),
+        ("color", "red"),
+    ],
+)
 def test_values_that_do_not_fit_are_refused(kind: str, raw: str) -> None:
     with pytest.raises(InvalidParameter) as caught:
         to_term("p", kind, raw)
@@ -85,8 +100,11 @@ def test_values_that_do_not_fit_are_refused(kind: str, raw: str) -> None:
 
 def test_defaults_and_empty_values(tmp_path: Path) -> None:
     path = tmp_path / "q.rq"
-    path.write_text("# title: T\n# param: ?n integer 3 -- how many\n# param: ?x string -- free\n"
-                    "SELECT ?n ?x WHERE {}\n", encoding="utf-8")
+    path.write_text(
+        "# title: T\n# param: ?n integer 3 -- how many\n# param: ?x string -- free\n"
+        "SELECT ?n ?x WHERE {}\n",
+        encoding="utf-8",
+    )
     query = read_query(path, "q")
     assert bind_values(query, {}) == {"n": ("literal", "3", XSD + "integer", None)}
     assert bind_values(query, {"n": "", "x": "a"})["x"][1] == "a"

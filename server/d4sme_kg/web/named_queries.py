@@ -121,9 +121,9 @@ def _page(query: StoredQuery, form: str, values: dict[str, str]) -> Response:
         error, status = {"title": failure.title, "detail": failure.message}, failure.http_status
     except EngineError as failure:
         error, status = {"title": "Query error", "detail": failure.message}, 400
-    shown = {k: v for k, v in values.items() if v != ""}
+    shown: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
     downloads = [
-        (f.name, url_for("named_queries.run", name=query.name, format=f.name, **shown))
+        (f.name, url_for("named_queries.run", **{**shown, "name": query.name, "format": f.name}))
         for f in (CONSTRUCT_FORMATS if graph else RESULT_FORMATS)
     ]
     parameters = [
