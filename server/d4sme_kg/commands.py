@@ -217,13 +217,16 @@ def _local_answer(project: Project, request: QueryRequest):  # type: ignore[no-u
 
 
 def _resolve(project: Project, query: str, params: tuple[str, ...]) -> tuple[str, dict[str, Term]]:
+    from d4sme_kg.namespaces import prefixes
     from d4sme_kg.parameters import bind_parameters
 
     stored = library(project.queries_dir) if project.queries_dir.is_dir() else {}
     path = Path(query)
     if query in stored:
         named = stored[query]
-        return named.text, bind_parameters(named, params)
+        # Short IRIs such as kg:kakao follow the project's (possibly changed) base IRI.
+        names = {prefix: str(ns) for prefix, ns in prefixes(project.base).items()}
+        return named.text, bind_parameters(named, params, names)
     if path.suffix == ".rq" and path.is_file():
         return path.read_text(encoding="utf-8"), bind_parameters(None, params)
     if len(query.split()) == 1 and not query.lstrip().upper().startswith(("SELECT", "ASK")):

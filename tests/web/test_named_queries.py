@@ -153,7 +153,7 @@ def test_html_page_of_a_query(client: FlaskClient) -> None:
 def test_html_page_keeps_the_parameters(client: FlaskClient) -> None:
     text = client.get("/queries/quotes-on-line?line=20", headers=BROWSER).get_data(as_text=True)
     assert 'name="line" value="20"' in text and "글 | 김수원" in text
-    assert "/queries/quotes-on-line?format=csv&amp;line=20" in text
+    assert "/queries/quotes-on-line?line=20&amp;format=csv" in text
 
 
 def test_search_query_uses_lang_as_its_parameter(client: FlaskClient) -> None:
