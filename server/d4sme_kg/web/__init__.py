@@ -30,22 +30,31 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["d4sme_kg"] = service or open_service(settings)
 
-    from d4sme_kg.web import entities, health, named_queries, ontology_docs, pages, protocol, writes
+    from d4sme_kg.web import (
+        downloads,
+        entities,
+        health,
+        named_queries,
+        ontology_docs,
+        pages,
+        protocol,
+        reconcile,
+        writes,
+    )
     from d4sme_kg.web.problems import register_error_handlers
 
-    app.register_blueprint(protocol.bp)
-    app.register_blueprint(writes.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
-    from d4sme_kg.web import downloads
-
-    app.register_blueprint(downloads.bp)
-    from d4sme_kg.web import reconcile
-
-    app.register_blueprint(reconcile.bp)  # noqa: E702, I001
-    app.register_blueprint(named_queries.bp)
-    app.register_blueprint(entities.bp)
-    app.register_blueprint(ontology_docs.bp)
+    for blueprint in (
+        protocol,
+        writes,
+        health,
+        pages,
+        downloads,
+        reconcile,
+        named_queries,
+        entities,
+        ontology_docs,
+    ):
+        app.register_blueprint(blueprint.bp)
     register_error_handlers(app)
     _log_requests(app)
     return app

@@ -11,6 +11,7 @@ Every node is a link to its page. The same input always gives the same picture.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -85,8 +86,21 @@ def legend_entries(lang: str) -> list[tuple[str, str]]:
     return [(ko if lang == "ko" else en, colour) for _, en, ko, colour in GROUPS]
 
 
+def _width(char: str) -> int:
+    """Columns a character takes: two for wide (Hangul, CJK) characters, else one."""
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def _short(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` columns (a Korean syllable is about two Latin letters wide)."""
+    if sum(_width(c) for c in text) <= limit:
+        return text
+    used = 0
+    for index, char in enumerate(text):
+        used += _width(char)
+        if used > limit - 1:
+            return text[:index] + "…"
+    return text
 
 
 def _node(node: Node, x: float, y: float, radius: float, text_attrs: str, text: str) -> str:
@@ -129,9 +143,11 @@ def neighbourhood_svg(
     for index, iri in enumerate(ordered):
         angle = -math.pi / 2 + 2 * math.pi * index / count
         spots.append((iri, cx + ring * math.cos(angle), cy + ring * math.sin(angle), angle))
-    for iri, x, y, _ in spots:
+    for index, (iri, x, y, _) in enumerate(spots):
         label = "; ".join(pairs[iri])
-        mx, my = cx + (x - cx) * 0.55, cy + (y - cy) * 0.55
+        # Every other label sits nearer the centre, so that neighbours' labels do not overlap.
+        along = 0.64 if index % 2 == 0 else 0.42
+        mx, my = cx + (x - cx) * along, cy + (y - cy) * along
         parts.append(
             f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
             f'stroke="#9aa5b1" stroke-width="1.2"/>'
