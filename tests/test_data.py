@@ -11,6 +11,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from d4sme_kg.loading import KnowledgeGraph
 from d4sme_kg.namespaces import OA, SCHEMA, WD
+from d4sme_kg.project import Project
 
 from .conftest import FIXTURES, REPO
 
@@ -22,10 +23,16 @@ CORE = (str(RDF), str(RDFS), str(OWL), str(XSD))
 
 def declared_terms(kg: KnowledgeGraph) -> set[URIRef]:
     ontology = kg.parts["ontology"]
-    kinds = (OWL.Class, RDFS.Class, RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty,
-             OWL.AnnotationProperty, RDFS.Datatype)
-    return {s for kind in kinds for s in ontology.subjects(RDF.type, kind)
-            if isinstance(s, URIRef)}
+    kinds = (
+        OWL.Class,
+        RDFS.Class,
+        RDF.Property,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        RDFS.Datatype,
+    )
+    return {s for kind in kinds for s in ontology.subjects(RDF.type, kind) if isinstance(s, URIRef)}
 
 
 def test_data_uses_only_declared_classes_and_properties(kg: KnowledgeGraph) -> None:
@@ -50,15 +57,19 @@ def test_every_line_of_the_article_is_encoded(kg: KnowledgeGraph) -> None:
     assert lines == set(range(1, 21))
 
 
-def test_every_quote_is_the_article_text_at_its_offsets(kg: KnowledgeGraph,
-                                                         project) -> None:  # type: ignore[no-untyped-def]
+def test_every_quote_is_the_article_text_at_its_offsets(
+    kg: KnowledgeGraph, project: Project
+) -> None:
     text = (project.data_dir / "source" / "article.ko.txt").read_text(encoding="utf-8")
     data = kg.parts["data"]
     checked = 0
     for evidence in data.subjects(RDF.type, OA.SpecificResource):
         selectors = list(data.objects(evidence, OA.hasSelector))
-        exact = next(str(data.value(s, OA.exact)) for s in selectors
-                     if (s, RDF.type, OA.TextQuoteSelector) in data)
+        exact = next(
+            str(data.value(s, OA.exact))
+            for s in selectors
+            if (s, RDF.type, OA.TextQuoteSelector) in data
+        )
         position = next(s for s in selectors if (s, RDF.type, OA.TextPositionSelector) in data)
         start, end = int(data.value(position, OA.start)), int(data.value(position, OA.end))
         assert text[start:end] == exact, evidence
@@ -77,11 +88,23 @@ def test_wikidata_links_are_exactly_the_verified_ones(kg: KnowledgeGraph) -> Non
             predicate = SCHEMA.sameAs if prop == "schema:sameAs" else SKOS.exactMatch
             expected.add((URIRef(KG + slug), predicate, WD[qid]))
     links = kg.parts["links"] + kg.parts["data"]
-    actual = {(s, p, o) for p in (SCHEMA.sameAs, SKOS.exactMatch, OWL.sameAs)
-              for s, o in links.subject_objects(p) if str(o).startswith(str(WD))}
+    actual = {
+        (s, p, o)
+        for p in (SCHEMA.sameAs, SKOS.exactMatch, OWL.sameAs)
+        for s, o in links.subject_objects(p)
+        if str(o).startswith(str(WD))
+    }
     assert actual == expected
-    for unlinked in ("kakao", "kakaotalk", "posco", "telstar-hommel", "kim-dae-won",
-                     "kim-su-won", "oecd-cfe", "d4sme"):
+    for unlinked in (
+        "kakao",
+        "kakaotalk",
+        "posco",
+        "telstar-hommel",
+        "kim-dae-won",
+        "kim-su-won",
+        "oecd-cfe",
+        "d4sme",
+    ):
         assert not set(links.objects(URIRef(KG + unlinked), SCHEMA.sameAs)), unlinked
 
 
@@ -101,8 +124,7 @@ def test_no_email_address_in_the_graph(kg: KnowledgeGraph) -> None:
 
 
 def _claims_about(data: Graph, subject: URIRef, predicate: URIRef) -> list[URIRef]:
-    return [c for c in data.subjects(RDF.subject, subject)
-            if (c, RDF.predicate, predicate) in data]
+    return [c for c in data.subjects(RDF.subject, subject) if (c, RDF.predicate, predicate) in data]
 
 
 def test_the_year_is_an_inference_with_its_reason(kg: KnowledgeGraph) -> None:
@@ -123,11 +145,14 @@ def test_only_session_two_has_a_known_chair(kg: KnowledgeGraph) -> None:
     assert chairs == {URIRef(KG + p) for p in ("stuart-nash", "pat-breen", "park-young-sun")}
 
 
-@pytest.mark.parametrize(("slug", "ko", "en"), [
-    ("kakao", "카카오", "Kakao"),
-    ("park-young-sun", "박영선", "Park Young-sun"),
-    ("kakao-makers", "카카오메이커스", "Kakao Makers"),
-])
+@pytest.mark.parametrize(
+    ("slug", "ko", "en"),
+    [
+        ("kakao", "카카오", "Kakao"),
+        ("park-young-sun", "박영선", "Park Young-sun"),
+        ("kakao-makers", "카카오메이커스", "Kakao Makers"),
+    ],
+)
 def test_labels_in_both_languages(kg: KnowledgeGraph, slug: str, ko: str, en: str) -> None:
     labels = set(kg.parts["data"].objects(URIRef(KG + slug), RDFS.label))
     assert Literal(ko, lang="ko") in labels and Literal(en, lang="en") in labels
