@@ -147,6 +147,8 @@ def neighbourhood_svg(
         label = "; ".join(pairs[iri])
         # Every other label sits nearer the centre, so that neighbours' labels do not overlap.
         along = 0.64 if index % 2 == 0 else 0.42
+        if index and index == len(spots) - 1 and index % 2 == 0:
+            along = 0.53  # an odd count: the last label would sit by the first one
         mx, my = cx + (x - cx) * along, cy + (y - cy) * along
         parts.append(
             f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
