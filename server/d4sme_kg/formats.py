@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from d4sme_kg.errors import FormatError
 
 _W3C = "http://www.w3.org/ns/formats/"
@@ -100,6 +102,19 @@ RESULT_FORMATS: tuple[Format, ...] = (
     Format("csv", "text/csv", ".csv", "csv", w3c=_W3C + "SPARQL_Results_CSV"),
     Format("tsv", "text/tab-separated-values", ".tsv", "tsv", w3c=_W3C + "SPARQL_Results_TSV"),
 )
+
+
+def oxigraph_format(fmt: Format | str) -> ox.RdfFormat:
+    """The pyoxigraph RdfFormat of a graph format (by Format or by name)."""
+    name = fmt if isinstance(fmt, str) else fmt.name
+    return {
+        "turtle": ox.RdfFormat.TURTLE,
+        "nt": ox.RdfFormat.N_TRIPLES,
+        "jsonld": ox.RdfFormat.JSON_LD,
+        "xml": ox.RdfFormat.RDF_XML,
+        "trig": ox.RdfFormat.TRIG,
+        "nquads": ox.RdfFormat.N_QUADS,
+    }[name]
 
 
 def find_format(name: str, table: tuple[Format, ...] = GRAPH_FORMATS) -> Format:

@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from d4sme_kg.errors import LoadError
-from d4sme_kg.formats import format_for_path
+from d4sme_kg.formats import format_for_path, oxigraph_format
 from d4sme_kg.namespaces import DEFAULT_BASE, SCHEMA, base_namespaces, bind_prefixes
 from d4sme_kg.project import CONTENT_PARTS, PARTS, Project
 
@@ -26,14 +26,6 @@ from d4sme_kg.project import CONTENT_PARTS, PARTS, Project
 # masked with '*' of the same length so that every character offset stays valid.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_OX_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
 
 
 @dataclass
@@ -94,9 +86,7 @@ def parse_file(graph: Graph, path: Path, project: Project) -> None:
     if fmt is None:
         raise LoadError(project.relative(path), "not an RDF file this project reads")
     try:
-        quads = list(
-            ox.parse(path=str(path), format=_OX_FORMATS[fmt.name], rename_blank_nodes=True)
-        )
+        quads = list(ox.parse(path=str(path), format=oxigraph_format(fmt), rename_blank_nodes=True))
     except SyntaxError as error:
         raise LoadError(
             project.relative(path), _syntax_message(error), getattr(error, "lineno", None)

@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-
-from d4sme_kg.web import create_app
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 KG = "https://w3id.org/d4sme-kg/id/"
-
-
-@pytest.fixture(scope="module")
-def app() -> Iterator[Flask]:
-    app = create_app({"WORKERS": 1, "VALIDATE": False})
-    yield app
-    app.extensions["d4sme_kg"].backend.close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def page(client: FlaskClient, url: str) -> str:

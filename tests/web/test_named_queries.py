@@ -5,27 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from d4sme_kg.web import create_app
-
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-
-
-@pytest.fixture(scope="module")
-def app() -> Iterator[Flask]:
-    app = create_app({"WORKERS": 1, "VALIDATE": False})
-    yield app
-    app.extensions["d4sme_kg"].backend.close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def test_listing_is_json_for_programs(client: FlaskClient) -> None:

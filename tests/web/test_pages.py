@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-
-from d4sme_kg.web import create_app
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 CHAIRS = """PREFIX kgo: <https://w3id.org/d4sme-kg/ontology#>
 SELECT ?session ?chair WHERE { ?session kgo:chairedBy ?chair }"""
-
-
-@pytest.fixture(scope="module")
-def app() -> Iterator[Flask]:
-    app = create_app({"WORKERS": 1, "VALIDATE": False})
-    yield app
-    app.extensions["d4sme_kg"].backend.close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def test_query_page_lists_the_named_queries(client: FlaskClient) -> None:

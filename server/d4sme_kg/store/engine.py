@@ -12,16 +12,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from d4sme_kg.formats import oxigraph_format
 from d4sme_kg.results import Solutions, Term, serialize_solutions
-
-RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
 
 
 class EngineError(Exception):
@@ -98,7 +90,7 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     body = (
         ox.serialize(
             triples,
-            format=RDF_FORMATS[request["graph_format"]],
+            format=oxigraph_format(request["graph_format"]),
             prefixes=request.get("prefixes") or None,
         )
         or b""

@@ -10,21 +10,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from d4sme_kg.formats import format_for_path
+from d4sme_kg.formats import format_for_path, oxigraph_format
 from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.pool import EvaluatorPool
 
-_OX_FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".n3": ox.RdfFormat.N3,
-}
+# Files --data also reads that the project's own format table does not list.
+_EXTRA_SUFFIXES = {".owl": ox.RdfFormat.RDF_XML, ".n3": ox.RdfFormat.N3}
 _MARKER = "d4sme-kg-store"
 
 
@@ -100,8 +92,9 @@ def memory_store(quads: Iterable[tuple[bytes, str | None]]) -> ox.Store:
 def load_files(store: ox.Store, files: Iterable[Path]) -> None:
     """Load RDF files of any format pyoxigraph reads; quads keep their graphs."""
     for path in files:
-        fmt = _OX_FORMATS.get(path.suffix.lower())
-        if fmt is None and format_for_path(path) is None:
+        known = format_for_path(path)
+        fmt = oxigraph_format(known) if known else _EXTRA_SUFFIXES.get(path.suffix.lower())
+        if fmt is None:
             raise StoreUnavailable(f"{path}: unknown RDF file type {path.suffix!r}")
         try:
             store.bulk_load(path=str(path), format=fmt)

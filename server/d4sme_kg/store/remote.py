@@ -9,11 +9,12 @@ from typing import Any
 import pyoxigraph as ox
 
 from d4sme_kg import __version__
+from d4sme_kg.formats import oxigraph_format
 from d4sme_kg.queries import system_query
 from d4sme_kg.results import Solutions, serialize_solutions, solutions_from_json
 from d4sme_kg.sparql import analyse
 from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
-from d4sme_kg.store.engine import RDF_FORMATS, EngineError
+from d4sme_kg.store.engine import EngineError
 
 USER_AGENT = f"d4sme-kg/{__version__} (knowledge-graph service; SPARQLWrapper)"
 
@@ -63,7 +64,9 @@ class RemoteBackend:
             )
         body = (
             ox.serialize(
-                triples, format=RDF_FORMATS[request.graph_format], prefixes=request.prefixes or None
+                triples,
+                format=oxigraph_format(request.graph_format),
+                prefixes=request.prefixes or None,
             )
             or b""
         )

@@ -6,9 +6,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import NotFound
 
-from d4sme_kg.formats import GRAPH_FORMATS
+from d4sme_kg.formats import GRAPH_FORMATS, oxigraph_format
 from d4sme_kg.service import KnowledgeGraphService
-from d4sme_kg.store.engine import RDF_FORMATS
 from d4sme_kg.web.negotiation import choose
 from d4sme_kg.web.service_description import describe
 
@@ -31,10 +30,10 @@ def export(suffix: str) -> Response:
     quads = list(ox.parse(service.backend.dump(), format=ox.RdfFormat.N_QUADS))
     quads.sort(key=str)  # a stable order, so that two downloads of one state are identical
     if fmt.quads:
-        body = ox.serialize(quads, format=RDF_FORMATS[fmt.name], prefixes=service.prefixes)
+        body = ox.serialize(quads, format=oxigraph_format(fmt), prefixes=service.prefixes)
     else:
         triples = list(dict.fromkeys(q.triple for q in quads))
-        body = ox.serialize(triples, format=RDF_FORMATS[fmt.name], prefixes=service.prefixes)
+        body = ox.serialize(triples, format=oxigraph_format(fmt), prefixes=service.prefixes)
     response = Response(body or b"", mimetype=fmt.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="d4sme-kg{fmt.suffix}"'
     response.headers["Access-Control-Allow-Origin"] = "*"

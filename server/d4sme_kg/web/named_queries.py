@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from d4sme_kg.errors import KGError, QueryError
+from d4sme_kg.errors import KGError
 from d4sme_kg.formats import RESULT_FORMATS, Format
 from d4sme_kg.parameters import bind_values
 from d4sme_kg.queries import StoredQuery, public_queries
@@ -22,7 +22,7 @@ from d4sme_kg.sparql import analyse
 from d4sme_kg.store.engine import EngineError
 from d4sme_kg.web.negotiation import HTML, choose
 from d4sme_kg.web.problems import problem
-from d4sme_kg.web.protocol import CONSTRUCT_FORMATS
+from d4sme_kg.web.protocol import CONSTRUCT_FORMATS, requested_timeout
 from d4sme_kg.web.rendering import graph_table, page_language, result_table, service
 
 bp = Blueprint("named_queries", __name__)
@@ -93,7 +93,7 @@ def run(name: str) -> Response:
             result_format=fmt.name,
             graph_format=fmt.name,
             bindings=bindings,
-            timeout=_timeout(),
+            timeout=requested_timeout(),
         )
         response = Response(answer.body, mimetype=fmt.media_type)
     response.vary.add("Accept")
@@ -114,7 +114,7 @@ def _page(query: StoredQuery, form: str, values: dict[str, str]) -> Response:
             result_format="json",
             graph_format="nt",
             bindings=bindings,
-            timeout=_timeout(),
+            timeout=requested_timeout(),
         )
         table = graph_table(answer.body, lang) if graph else result_table(answer.body, lang)
     except KGError as failure:
@@ -161,16 +161,3 @@ def _unknown(name: str, queries: dict[str, StoredQuery]) -> Response:
         "not-found",
         suggestions=[url_for("named_queries.run", name=c) for c in close],
     )
-
-
-def _timeout() -> float | None:
-    raw = request.args.get("timeout")
-    if raw is None:
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise QueryError(f"timeout must be a number of seconds, not {raw!r}") from None
-    if seconds <= 0:
-        raise QueryError("timeout must be more than 0 seconds")
-    return seconds

@@ -39,7 +39,7 @@ def sparql() -> BaseResponse:
             graph_format=fmt.name,
             default_graphs=default_graphs,
             named_graphs=named_graphs,
-            timeout=_timeout(),
+            timeout=requested_timeout(),
             base_iri=request.base_url,
             analysis=analysis,
         )
@@ -50,7 +50,7 @@ def sparql() -> BaseResponse:
             result_format=fmt.name,
             default_graphs=default_graphs,
             named_graphs=named_graphs,
-            timeout=_timeout(),
+            timeout=requested_timeout(),
             base_iri=request.base_url,
             analysis=analysis,
         )
@@ -93,7 +93,8 @@ def _read_request() -> tuple[str | None, list[str], list[str]]:
     return (queries[0] if queries else None), defaults, named
 
 
-def _timeout() -> float | None:
+def requested_timeout() -> float | None:
+    """The ``timeout`` a client asks for (seconds), if any; the service caps it."""
     raw = request.values.get("timeout")
     if raw is None:
         return None

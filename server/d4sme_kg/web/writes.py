@@ -11,10 +11,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from d4sme_kg.errors import KGError, QueryError
-from d4sme_kg.formats import GRAPH_FORMATS, find_format
+from d4sme_kg.formats import GRAPH_FORMATS, find_format, oxigraph_format
 from d4sme_kg.service import Forbidden, KnowledgeGraphService
 from d4sme_kg.store import QueryRequest
-from d4sme_kg.store.engine import RDF_FORMATS
 from d4sme_kg.web.negotiation import choose
 
 bp = Blueprint("writes", __name__)
@@ -95,7 +94,7 @@ def graph_store() -> Response:
         raise UnsupportedMediaType("send one graph (Turtle, N-Triples, JSON-LD or RDF/XML)")
     created = graph is not None and graph not in service.backend.graphs()
     result = service.replace_graph(
-        graph, request.get_data(), RDF_FORMATS[fmt.name], merge=request.method == "POST"
+        graph, request.get_data(), oxigraph_format(fmt), merge=request.method == "POST"
     )
     response = jsonify(result)
     response.status_code = 201 if created else 200
