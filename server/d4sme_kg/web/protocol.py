@@ -34,26 +34,20 @@ def sparql() -> BaseResponse:
     analysis = service().check_query(text, default_graphs, named_graphs)
     if analysis.form in ("CONSTRUCT", "DESCRIBE"):
         fmt = choose(request, CONSTRUCT_FORMATS, request.values.get("format"))
-        answer = service().query(
-            text,
-            graph_format=fmt.name,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-            timeout=requested_timeout(),
-            base_iri=request.base_url,
-            analysis=analysis,
-        )
+        graph_format, result_format = fmt.name, "json"
     else:
         fmt = choose(request, RESULT_FORMATS, request.values.get("format"))
-        answer = service().query(
-            text,
-            result_format=fmt.name,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-            timeout=requested_timeout(),
-            base_iri=request.base_url,
-            analysis=analysis,
-        )
+        graph_format, result_format = "turtle", fmt.name
+    answer = service().query(
+        text,
+        result_format=result_format,
+        graph_format=graph_format,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        timeout=requested_timeout(),
+        base_iri=request.base_url,
+        analysis=analysis,
+    )
     # text/* media types get "; charset=utf-8" from werkzeug itself.
     response = Response(answer.body, mimetype=fmt.media_type)
     response.vary.add("Accept")
