@@ -1,0 +1,44 @@
+"""The system's Chromium driven by Playwright, for the browser tests and the screenshots.
+
+Playwright's own browser downloads are never used: the tests run the Chromium that the
+system provides (Debian's ``chromium`` package at /usr/bin/chromium, or the executable
+named by ``CHROMIUM_PATH``), headless, with a fresh temporary profile, and only ever
+talk to servers on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-proxy-server",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def chromium_path() -> str | None:
+    """The Chromium executable to drive, or None when there is none."""
+    wanted = os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
+    found = shutil.which(wanted)
+    return found
+
+
+def launch(playwright: Playwright, executable: str) -> Browser:
+    """Start ``executable`` headless (Playwright gives it a new, empty user-data dir)."""
+    return playwright.chromium.launch(
+        executable_path=executable, args=list(CHROMIUM_ARGS), timeout=30_000
+    )
