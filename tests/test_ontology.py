@@ -346,8 +346,8 @@ def test_standard_terms_are_declared(standard: Graph) -> None:
             continue
         if standard.value(term, RDFS.isDefinedBy) != _vocabulary(term):
             problems.append(f"{term}: rdfs:isDefinedBy {standard.value(term, RDFS.isDefinedBy)}")
-        if _langs(standard, term, RDFS.label) != ["en"]:
-            problems.append(f"{term}: needs one English label")
+        if _langs(standard, term, RDFS.label) != ["en", "ko"]:
+            problems.append(f"{term}: needs one English and one Korean label")
     assert problems == []
 
 
@@ -377,6 +377,25 @@ def test_standard_subclass_chains(standard: Graph, sub: URIRef, sup: URIRef) -> 
 
 def test_unit_of_is_a_sub_organization_relation(standard: Graph) -> None:
     assert (ORG.unitOf, RDFS.subPropertyOf, ORG.subOrganizationOf) in standard
+
+
+def test_every_standard_term_has_one_english_and_one_korean_label(standard: Graph) -> None:
+    """Every declared term (not the extract's own owl:Ontology header) is labelled in both."""
+    ontologies = set(standard.subjects(RDF.type, OWL.Ontology))
+    declared = {
+        s for s in standard.subjects(RDF.type) if isinstance(s, URIRef) and s not in ontologies
+    }
+    assert len(declared) > 100
+    problems = []
+    for term in sorted(declared):
+        found = _langs(standard, term, RDFS.label)
+        if found != ["en", "ko"]:
+            problems.append(f"{term}: rdfs:label languages {found}")
+        for label in standard.objects(term, RDFS.label):
+            korean = isinstance(label, Literal) and label.language == "ko"
+            if korean and not re.search("[\uac00-\ud7a3]", str(label)):
+                problems.append(f"{term}: the Korean label {label!r} has no Hangul")
+    assert problems == []
 
 
 def test_standard_extract_defines_no_kgo_terms(standard: Graph) -> None:

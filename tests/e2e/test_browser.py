@@ -274,3 +274,55 @@ def test_the_entity_neighbourhood_renders(page: sync_api.Page) -> None:
     page.wait_for_url(re.compile(r"/id/south-korea\?lang=en$"))
     assert page.locator("h1").inner_text() == "South Korea"
     expect(page.locator("figure.neighbourhood svg a circle").first).to_be_visible()
+
+
+def test_the_editor_highlights_sparql_and_adds_our_prefixes(page: sync_api.Page) -> None:
+    page.goto("/?lang=en")
+    editor = page.locator("textarea[name=query]")
+    editor.fill('SELECT ?s WHERE { ?s rdfs:label "카카오"@ko } # labels')
+    colours = page.locator("pre.sparql-highlight")
+    sync_api.expect(colours.locator(".tok-keyword").first).to_have_text("SELECT")
+    assert colours.locator(".tok-var").all_inner_texts() == ["?s", "?s"]
+    assert colours.locator(".tok-pname").all_inner_texts() == ["rdfs:label"]
+    assert colours.locator(".tok-string").all_inner_texts() == ['"카카오"']
+    assert colours.locator(".tok-comment").all_inner_texts() == ["# labels"]
+    # The coloured copy lines up with what the user typed, character for character.
+    assert colours.inner_text().rstrip("\n") == editor.input_value()
+
+    page.get_by_role("button", name="Add prefixes").click()
+    text = editor.input_value()
+    assert text.startswith("PREFIX kg: <https://w3id.org/d4sme-kg/id/>")
+    assert "PREFIX schema: <https://schema.org/>" in text and text.endswith("# labels")
+    page.get_by_role("button", name="Add prefixes").click()
+    assert editor.input_value() == text, "prefixes already there are not added twice"
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_url(re.compile(r"[?&]query="))
+    sync_api.expect(page.locator("table.results tbody tr")).to_have_count(1)
+
+
+def test_result_tables_sort_by_a_column(page: sync_api.Page) -> None:
+    rows = run_example(page, "class-counts")
+    table = page.locator("table.results")
+    headers = table.locator("thead th")
+    count_column = next(
+        i
+        for i, t in enumerate(headers.all_inner_texts())
+        if "count" in t.lower() or "instances" in t.lower() or t.strip() in ("n", "number")
+    )
+
+    def column() -> list[float]:
+        return [
+            float(cell.replace(",", ""))
+            for cell in table.locator(
+                f"tbody tr td:nth-child({count_column + 1})"
+            ).all_inner_texts()
+        ]
+
+    assert rows.count() > 5
+    headers.nth(count_column).click()
+    assert headers.nth(count_column).get_attribute("aria-sort") == "ascending"
+    ascending = column()
+    assert ascending == sorted(ascending)
+    headers.nth(count_column).click()
+    assert headers.nth(count_column).get_attribute("aria-sort") == "descending"
+    assert column() == sorted(ascending, reverse=True)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pyoxigraph as ox
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+
+from d4sme_kg.web.entities import describe
+from d4sme_kg.web.rendering import Namespaces
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 KG = "https://w3id.org/d4sme-kg/id/"
@@ -59,6 +64,70 @@ def test_property_labels_come_from_the_ontology(client: FlaskClient) -> None:
     assert "chaired by" in english.lower() and "Park Young-sun" in english
     assert "박영선" in korean
     assert 'href="/ontology?lang=en#chairedBy"' in english
+
+
+def test_standard_terms_show_in_korean(client: FlaskClient) -> None:
+    """schema.org terms take their Korean labels from ontology/imports/standard-terms.ttl."""
+    korean = page(client, "/id/kakao?lang=ko")
+    for word in (
+        "발표자",
+        "참석자",
+        "발행자",
+        "제공자",
+    ):  # performer, attendee, publisher, provider
+        assert f">{word}</a>" in korean, word
+    assert 'title="https://schema.org/Corporation">기업</a>' in korean
+    for english in ("performer", "attendee", "publisher", "provider", "Corporation"):
+        assert f">{english}</a>" not in korean, english
+    english = page(client, "/id/kakao")
+    assert (
+        ">performer</a>" in english
+        and 'title="https://schema.org/Corporation">Corporation<' in english
+    )
+
+
+def _label_tags(text: str) -> list[str]:
+    table = text[text.index('<table class="labels">') :]
+    table = table[: table.index("</table>")]
+    return re.findall(r'<td lang="([^"]*)">', table)
+
+
+def test_label_rows_come_in_a_fixed_order(client: FlaskClient) -> None:
+    """Korean first, then English, then the other tags (here ko-Latn), on every run."""
+    for url in ("/id/kim-su-won", "/id/kim-su-won?lang=ko"):
+        assert [t.lower() for t in _label_tags(page(client, url))] == ["ko", "en", "ko-latn"], url
+    assert _label_tags(page(client, "/id/kakao")) == ["ko", "en"]
+
+
+def test_label_order_does_not_depend_on_the_rows_order(app: Flask) -> None:
+    rows = [
+        ("skos:altLabel", "Gim Su-won", "ko-Latn"),
+        ("rdfs:label", "Kim Su-won", "en"),
+        ("skos:altLabel", "Kimu", "de"),
+        ("rdfs:label", "김수원", "ko"),
+        ("skos:altLabel", "수원", "ko"),
+    ]
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    alt = "http://www.w3.org/2004/02/skos/core#altLabel"
+    expected = [
+        ("rdfs:label", "김수원", "ko"),
+        ("skos:altLabel", "수원", "ko"),
+        ("rdfs:label", "Kim Su-won", "en"),
+        ("skos:altLabel", "Kimu", "de"),
+        ("skos:altLabel", "Gim Su-won", "ko-Latn"),
+    ]
+    with app.test_request_context("/id/kim-su-won"):
+        ns = Namespaces.current()
+        for shuffle in (rows, rows[::-1], rows[2:] + rows[:2]):
+            outgoing = [
+                {
+                    "p": {"type": "uri", "value": label if p == "rdfs:label" else alt},
+                    "o": {"type": "literal", "value": v, "xml:lang": lg},
+                }
+                for p, v, lg in shuffle
+            ]
+            view = describe(KG + "kim-su-won", outgoing, [], {}, ns, "en")
+            assert [(r["property"], r["value"], r["lang"]) for r in view["labels"]] == expected
 
 
 @pytest.mark.parametrize(

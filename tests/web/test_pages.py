@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 CHAIRS = """PREFIX kgo: <https://w3id.org/d4sme-kg/ontology#>
 SELECT ?session ?chair WHERE { ?session kgo:chairedBy ?chair }"""
+SECTION = r'<details class="query-group" id="queries-([a-z]+)">\s*<summary>([^<]*)<(.*?)</details>'
 
 
 def test_query_page_lists_the_named_queries(client: FlaskClient) -> None:
@@ -18,6 +20,28 @@ def test_query_page_lists_the_named_queries(client: FlaskClient) -> None:
     assert 'href="/queries/session-chairs?lang=en"' in text
     assert 'href="/?example=session-chairs&amp;lang=en"' in text
     assert "cdn" not in text.lower() and "<script" not in text
+
+
+def test_main_questions_come_before_the_checks_and_linking_queries(client: FlaskClient) -> None:
+    for lang, checks, linking in (
+        ("en", "Data checks", "Linking and reconciliation"),
+        ("ko", "데이터 점검", "연결과 대조"),
+    ):
+        text = client.get("/", query_string={"lang": lang}, headers=BROWSER).get_data(as_text=True)
+        aside = text[text.index('<aside class="examples">') : text.index("</aside>")]
+        main = aside[aside.index('<ul class="main-queries">') : aside.index("</ul>")]
+        assert f'href="/queries/attendees?lang={lang}"' in main
+        assert "/queries/checks/" not in main and "/queries/linking/" not in main
+        sections = re.findall(SECTION, aside, re.S)
+        assert [(folder, title.strip()) for folder, title, _ in sections] == [
+            ("checks", checks),
+            ("linking", linking),
+        ]
+        assert aside.index("</ul>") < aside.index("<details")  # the main list first
+        for folder, _, body in sections:
+            names = re.findall(r'href="/queries/([^"?]+)\?', body)
+            assert names and all(name.startswith(folder + "/") for name in names)
+        assert "<details open" not in aside  # collapsed
 
 
 def test_example_is_loaded_into_the_form(client: FlaskClient) -> None:
@@ -60,6 +84,10 @@ def test_errors_are_clear(client: FlaskClient) -> None:
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert 'class="error"' in text and "SELECT * WHERE {" in text
+    detail = text[text.index('<pre class="detail">') :]
+    detail = detail[len('<pre class="detail">') : detail.index("</pre>")]
+    assert detail.startswith("error at 1:17: expected one of ") and detail.endswith(", …")
+    assert "u{" not in detail and detail.count(", ") == 8  # eight alternatives, then "…"
     forbidden = client.get("/", query_string={"query": "SELECT * WHERE { SERVICE <http://x/> {} }"})
     assert forbidden.status_code == 403 and "allowlist" in forbidden.get_data(as_text=True)
 

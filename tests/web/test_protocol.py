@@ -10,6 +10,9 @@ from urllib.parse import urlencode
 import pytest
 from rdflib import Graph
 
+from d4sme_kg.store.engine import EngineError
+from d4sme_kg.web.problems import EXPECTED_SHOWN, engine_detail, shorten_expected
+
 from ..servers import http
 
 KG = "https://w3id.org/d4sme-kg/"
@@ -150,6 +153,37 @@ def test_malformed_query_is_400_with_position(server: str) -> None:
     assert problem["status"] == 400 and problem["title"] == "Malformed query"
     assert "1:" in problem["detail"]
     assert "Traceback" not in reply.text
+
+
+def test_syntax_error_keeps_the_position_and_a_short_expected_list(server: str) -> None:
+    problem = get(server, "SELECT * WHERE {").json()
+    detail = problem["detail"]
+    assert detail.startswith("error at 1:17: expected one of ")
+    assert detail.endswith(", …") and "\\u{" not in detail and "\n" not in detail
+    assert detail.count('", "') == EXPECTED_SHOWN - 1  # eight quoted tokens, then "…"
+    short = get(server, "SELEC x").json()["detail"]
+    assert short == "error at 1:8: expected one of VERSION, [_]"  # short lists stay whole
+
+
+@pytest.mark.parametrize(
+    ("message", "shortened"),
+    [
+        (
+            'error at 2:5: expected one of "a", ",", "\\"", [\'0\'..=\'9\'], '
+            "['A' ..= 'Z' | ',' | ']'\n| 'a'], [_], WORD, \"b\", \"c\", \"d\"",
+            'error at 2:5: expected one of "a", ",", "\\"", [\'0\'..=\'9\'], '
+            "['A' ..= 'Z' | ',' | ']'\n| 'a'], [_], WORD, \"b\", …",
+        ),
+        ("error at 1:8: expected one of VERSION, [_]", None),
+        ('error at 1:1: expected one of "1", "2", "3", "4", "5", "6", "7", "8"', None),
+        ("error at 1:14: expected IRI parsing failed", None),
+        ("no position at all", None),
+    ],
+)
+def test_shorten_expected(message: str, shortened: str | None) -> None:
+    assert shorten_expected(message) == (shortened or message)
+    assert engine_detail(EngineError("syntax", message)) == (shortened or message)
+    assert engine_detail(EngineError("evaluation", message)) == message
 
 
 def test_bad_requests(server: str) -> None:

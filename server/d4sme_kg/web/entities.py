@@ -39,6 +39,8 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 WIKIDATA = "http://www.wikidata.org/entity/"
 LABEL_PROPERTIES = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
+#: The label rows of a page come in this order of language, then the others by tag.
+LANGUAGE_ORDER = {"ko": 0, "en": 1}
 #: The RDF formats an entity IRI offers besides HTML (the first is the default for RDF).
 ENTITY_FORMATS: tuple[Format, ...] = tuple(
     f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "nt", "xml")
@@ -171,7 +173,10 @@ def describe(
     title = names.get(iri) or iri.rsplit("/", 1)[-1]
     return {
         "title": title,
-        "labels": [{"property": p, "value": v, "lang": lg} for p, v, lg in label_rows],
+        "labels": [
+            {"property": p, "value": v, "lang": lg}
+            for p, v, lg in sorted(label_rows, key=label_order)
+        ],
         "types": list(types.values()),
         "facts": ordered,
         "incoming": sorted(
@@ -187,6 +192,17 @@ def describe(
         ],
         "pages": list(pages),
     }
+
+
+def label_order(row: tuple[str, str, str]) -> tuple[int, str, str, str]:
+    """Korean labels first, then English, then the others by language tag.
+
+    The query's rows come in no fixed order, so the label table would change from run to
+    run without this; within one language, by property (CURIE) and then text.
+    """
+    prop, text, tag = row
+    rank = LANGUAGE_ORDER.get(tag.lower(), len(LANGUAGE_ORDER))
+    return (rank, tag.lower(), prop, text)
 
 
 def _picture(

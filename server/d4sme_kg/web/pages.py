@@ -15,9 +15,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from d4sme_kg.errors import KGError
 from d4sme_kg.formats import RESULT_FORMATS
+from d4sme_kg.queries import StoredQuery
 from d4sme_kg.store.engine import EngineError
 from d4sme_kg.web.diagram import Edge, Node, article_svg, legend_entries
 from d4sme_kg.web.named_queries import named
+from d4sme_kg.web.problems import engine_detail
 from d4sme_kg.web.protocol import CONSTRUCT_FORMATS, query_form
 from d4sme_kg.web.rendering import (
     Namespaces,
@@ -42,6 +44,12 @@ def page_helpers() -> dict[str, Any]:
 
 
 EXAMPLE = "attendees"
+#: The folders of named queries listed apart from the main questions, each under its own
+#: collapsed heading (English, Korean), in this order; other folders follow by name.
+QUERY_SECTIONS: dict[str, tuple[str, str]] = {
+    "checks": ("Data checks", "데이터 점검"),
+    "linking": ("Linking and reconciliation", "연결과 대조"),
+}
 FALLBACK = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?entity ?label WHERE { ?entity rdfs:label ?label . FILTER(LANG(?label) = "ko") }
 LIMIT 20
@@ -72,10 +80,11 @@ def query_page() -> BaseResponse:
         except KGError as failure:
             error, status = {"title": failure.title, "detail": failure.message}, failure.http_status
         except EngineError as failure:
-            error, status = {"title": "Query error", "detail": failure.message}, 400
+            error, status = {"title": "Query error", "detail": engine_detail(failure)}, 400
     if text is None:
         name = chosen if chosen in examples else EXAMPLE
         text = examples[name].text if name in examples else FALLBACK
+    main_queries, sections = query_sections(list(examples.values()), lang)
     graph_formats = form in ("CONSTRUCT", "DESCRIBE")
     downloads = [
         (f.name, url_for("sparql.sparql", query=text, format=f.name))
@@ -88,14 +97,46 @@ def query_page() -> BaseResponse:
         table=table,
         error=error,
         downloads=downloads,
-        examples=sorted(examples.values(), key=lambda q: (q.folder, q.title(lang).lower())),
+        examples=main_queries,
+        sections=sections,
         triples=service().backend.size(),
         result_formats=[f.name for f in RESULT_FORMATS],
         graph_formats=[f.name for f in CONSTRUCT_FORMATS],
         ran=table is not None,
         share=url_for("pages.query_page", query=text, lang=lang, _external=True),
+        prefix_lines="\n".join(f"PREFIX {p}: <{ns}>" for p, ns in service().prefixes.items()),
     )
     return Response(body, status=status, mimetype="text/html")
+
+
+def query_sections(
+    queries: list[StoredQuery], lang: str
+) -> tuple[list[StoredQuery], list[dict[str, Any]]]:
+    """The main questions (top-level queries), then one section per subfolder.
+
+    Each list is sorted by title in ``lang``; the sections are ``checks/`` and ``linking/``
+    (in that order), then any other folder by name, each with its heading in ``lang``.
+    """
+
+    def by_title(found: list[StoredQuery]) -> list[StoredQuery]:
+        return sorted(found, key=lambda q: (q.title(lang).lower(), q.name))
+
+    main = by_title([q for q in queries if not q.folder])
+    folders = sorted({q.folder for q in queries if q.folder})
+    order = [f for f in QUERY_SECTIONS if f in folders] + [
+        f for f in folders if f not in QUERY_SECTIONS
+    ]
+    sections = []
+    for folder in order:
+        en, ko = QUERY_SECTIONS.get(folder, (folder, folder))
+        sections.append(
+            {
+                "folder": folder,
+                "title": ko if lang == "ko" else en,
+                "queries": by_title([q for q in queries if q.folder == folder]),
+            }
+        )
+    return main, sections
 
 
 @bp.route("/graph")

@@ -24,6 +24,83 @@ _ENGINE = {
     "internal": (500, "Internal error"),
 }
 
+#: How many of the parser's expected tokens a syntax error keeps before "…".
+EXPECTED_SHOWN = 8
+_EXPECTED = "expected one of "
+
+
+def engine_detail(error: EngineError) -> str:
+    """What a client or a person is told about ``error``.
+
+    A syntax error keeps its position ("error at LINE:COL") and a short message: the
+    parser's list of expected tokens, which can run to dozens of alternatives and
+    Unicode ranges, is cut to the first :data:`EXPECTED_SHOWN` followed by "…".
+    """
+    if error.kind != "syntax":
+        return error.message
+    return shorten_expected(error.message)
+
+
+def shorten_expected(message: str, keep: int = EXPECTED_SHOWN) -> str:
+    """``message`` with its "expected one of A, B, …" list cut to ``keep`` alternatives."""
+    start = message.find(_EXPECTED)
+    if start < 0:
+        return message
+    head = message[: start + len(_EXPECTED)]
+    alternatives = _alternatives(message[len(head) :])
+    if alternatives is None or len(alternatives) <= keep:
+        return message
+    return head + ", ".join(alternatives[:keep]) + ", …"
+
+
+def _alternatives(text: str) -> list[str] | None:
+    """The comma-separated items of the parser's list, or None when it is not one.
+
+    Items are quoted tokens ("," or "\\""), bracketed character classes (which may hold
+    commas, quotes and line breaks) or bare words (VERSION).
+    """
+    items: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        begin = i
+        if text[i] == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+            i += 1
+        elif text[i] == "[":
+            depth, quoted = 0, False
+            while i < n:
+                char = text[i]
+                if quoted:
+                    if char == "\\":
+                        i += 1
+                    elif char == "'":
+                        quoted = False
+                elif char == "'":
+                    quoted = True
+                elif char == "[":
+                    depth += 1
+                elif char == "]":
+                    depth -= 1
+                    if depth == 0:
+                        i += 1
+                        break
+                i += 1
+        else:
+            while i < n and text[i] != ",":
+                i += 1
+        if i > n or i == begin:
+            return None
+        items.append(text[begin:i].strip())
+        if i < n:
+            if text[i] != ",":
+                return None
+            i += 1
+            while i < n and text[i] in " \n":
+                i += 1
+    return items
+
 
 def problem(
     status: int,
@@ -86,7 +163,7 @@ def _engine_error(error: EngineError) -> Response:
     if status == 500:
         log.error("engine error: %s", error.message)
         return problem(500, title, "the server could not answer this request", "internal")
-    return problem(status, title, error.message, error.kind.replace("_", "-"))
+    return problem(status, title, engine_detail(error), error.kind.replace("_", "-"))
 
 
 def _timeout(error: QueryTimeout) -> Response:
