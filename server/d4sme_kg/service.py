@@ -24,7 +24,7 @@ from d4sme_kg.errors import KGError, QueryError
 from d4sme_kg.loading import KnowledgeGraph, load_project
 from d4sme_kg.namespaces import prefixes
 from d4sme_kg.project import CONTENT_PARTS, Project
-from d4sme_kg.sparql import Analysis, analyse
+from d4sme_kg.sparql import Analysis, add_using, analyse
 from d4sme_kg.store import Backend, QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.validation import ValidationReport, validate_graph
 
@@ -219,9 +219,22 @@ class KnowledgeGraphService:
     def writes_enabled(self) -> bool:
         return bool(self.settings.update_token) and self.backend.writable
 
-    def update(self, text: str, base_iri: str | None = None) -> dict[str, int]:
-        """Run a SPARQL Update on a copy, validate the result, then commit the change."""
+    def update(
+        self,
+        text: str,
+        base_iri: str | None = None,
+        using_graphs: list[str] | None = None,
+        using_named_graphs: list[str] | None = None,
+    ) -> dict[str, int]:
+        """Run a SPARQL Update on a copy, validate the result, then commit the change.
+
+        ``using_graphs`` / ``using_named_graphs`` are the protocol's dataset parameters.
+        """
         self.check_query(text, [], [], allow_update=True)
+        try:
+            text = add_using(text, using_graphs or [], using_named_graphs or [])
+        except ValueError as error:
+            raise QueryError(str(error)) from None
         return self._write(lambda scratch: scratch.update(text, base_iri=base_iri))
 
     def replace_graph(

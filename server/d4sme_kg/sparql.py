@@ -118,3 +118,46 @@ def _resolve(kind: str, token: str, prefixes: dict[str, str], base: str) -> str:
         if prefix in prefixes:
             return prefixes[prefix] + local
     return token
+
+
+_IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def add_using(update: str, graphs: list[str], named_graphs: list[str]) -> str:
+    """The update with the protocol's ``using-graph-uri`` / ``using-named-graph-uri``.
+
+    SPARQL 1.1 Protocol §2.2.3: these parameters give the dataset of every modify
+    operation (``DELETE``/``INSERT … WHERE``), as ``USING`` / ``USING NAMED`` clauses
+    would; an update that names its own dataset (``USING`` or ``WITH``) is an error.
+    The clauses go in front of each top-level ``WHERE`` (not after ``DELETE WHERE``,
+    which has no dataset clause).
+    """
+    if not graphs and not named_graphs:
+        return update
+    for iri in [*graphs, *named_graphs]:
+        if not iri or _IRI_FORBIDDEN.search(iri):
+            raise ValueError(f"{iri!r} is not an IRI")
+    clauses = "".join(f"USING <{g}> " for g in graphs) + "".join(
+        f"USING NAMED <{g}> " for g in named_graphs
+    )
+    pieces, last, depth, previous = [], 0, 0, ""
+    for match in _TOKEN.finditer(update):
+        kind, value = match.lastgroup, match.group()
+        if kind in ("space", "comment"):
+            continue
+        word = value.upper() if kind == "word" else ""
+        if word in ("USING", "WITH"):
+            raise ValueError(
+                "the update names its own dataset (USING or WITH) and the request gives one too"
+            )
+        if value == "{":
+            depth += 1
+        elif value == "}":
+            depth -= 1
+        elif word == "WHERE" and depth == 0 and previous != "DELETE":
+            pieces.append(update[last : match.start()])
+            pieces.append(clauses)
+            last = match.start()
+        previous = word
+    pieces.append(update[last:])
+    return "".join(pieces)

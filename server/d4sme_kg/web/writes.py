@@ -61,11 +61,14 @@ def update() -> Response:
         )
     if len(updates) != 1:
         raise QueryError("the request needs exactly one 'update' parameter")
-    if request.values.getlist("using-graph-uri") or request.values.getlist("using-named-graph-uri"):
-        raise QueryError(
-            "using-graph-uri and using-named-graph-uri are not supported; write USING in the update"
+    return jsonify(
+        service.update(
+            updates[0],
+            base_iri=request.base_url,
+            using_graphs=request.values.getlist("using-graph-uri"),
+            using_named_graphs=request.values.getlist("using-named-graph-uri"),
         )
-    return jsonify(service.update(updates[0], base_iri=request.base_url))
+    )
 
 
 @bp.route("/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
