@@ -12,7 +12,6 @@ Flask service can score on the endpoint benchmark's per-request-bound queries he
 from __future__ import annotations
 
 import argparse
-from http.client import HTTPConnection
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import textwrap
 import threading
 import time
 import urllib.parse
+from http.client import HTTPConnection
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,7 +29,7 @@ from tests.servers import free_port, http, oxigraph_server, wait_until_ready  # 
 
 QUERY = "ASK { <https://w3id.org/d4sme-kg/id/kakao> ?p ?o }"
 
-APP = textwrap.dedent('''
+APP = textwrap.dedent("""
     import pyoxigraph as ox
     from flask import Flask, Response, request
     store = ox.Store()
@@ -41,7 +41,7 @@ APP = textwrap.dedent('''
         answer = store.query(request.args["query"], use_default_graph_as_union=True)
         body = '{{"head":{{}},"boolean":%s}}' % ("true" if answer else "false")
         return Response(body, mimetype="application/sparql-results+json")
-''')
+""")
 
 
 def throughput(port: int, path: str, total: int, clients: int = 4) -> float:
@@ -80,19 +80,31 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "article.nq"
-        data.write_bytes(subprocess.run([sys.executable, "-m", "d4sme_kg", "export", "-f",
-                                         "nquads"], capture_output=True, check=True).stdout)
+        data.write_bytes(
+            subprocess.run(
+                [sys.executable, "-m", "d4sme_kg", "export", "-f", "nquads"],
+                capture_output=True,
+                check=True,
+            ).stdout
+        )
         (Path(folder) / "floor_app.py").write_text(APP.format(data=str(data)), encoding="utf-8")
         port = free_port()
         gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
-        flask = subprocess.Popen([gunicorn, "-w", "2", "--preload", "-b", f"127.0.0.1:{port}",
-                                  "floor_app:app"], cwd=folder, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        flask = subprocess.Popen(
+            [gunicorn, "-w", "2", "--preload", "-b", f"127.0.0.1:{port}", "floor_app:app"],
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_until_ready(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D")
             with oxigraph_server() as oxigraph:
-                reply = http("POST", f"{oxigraph}/store", data.read_bytes(),
-                             {"Content-Type": "application/n-quads"})
+                reply = http(
+                    "POST",
+                    f"{oxigraph}/store",
+                    data.read_bytes(),
+                    {"Content-Type": "application/n-quads"},
+                )
                 assert reply.status in (200, 201, 204)
                 ox_port = int(oxigraph.rsplit(":", 1)[1])
                 throughput(port, "/sparql?", 300)  # warm-up
