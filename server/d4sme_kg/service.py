@@ -23,7 +23,7 @@ from rdflib import Graph
 from d4sme_kg.errors import KGError, QueryError
 from d4sme_kg.loading import KnowledgeGraph, load_project
 from d4sme_kg.namespaces import prefixes
-from d4sme_kg.project import CONTENT_PARTS, Project
+from d4sme_kg.project import CONTENT_PARTS, PARTS, Project
 from d4sme_kg.sparql import Analysis, add_using, analyse
 from d4sme_kg.store import Backend, QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.validation import ValidationReport, validate_graph
@@ -316,9 +316,19 @@ def open_service(settings: Settings) -> KnowledgeGraphService:
         remote = RemoteBackend(settings.store[len("sparql+") :], timeout=settings.timeout)
         return KnowledgeGraphService(settings, project, remote, None, started)
 
-    shapes = load_project(project, ["shapes"]).parts["shapes"]
     disk = None if settings.store == "memory" else Path(settings.store).expanduser()
-    if disk is not None and disk_store_is_loaded(disk):
+    reopen = disk is not None and disk_store_is_loaded(disk)
+    # Each file is parsed once: only the parts this start needs, shapes always.
+    if reopen:
+        wanted = ["shapes"]
+    elif settings.data_files:
+        wanted = ["ontology", "shapes"]
+    else:
+        wanted = list(PARTS)
+    kg = load_project(project, wanted)
+    shapes = kg.parts["shapes"]
+    if reopen:
+        assert disk is not None
         backend = LocalBackend(None, disk, settings.workers, writable)
         log.info("reopened %s (%d triples)", disk, backend.size())
         return KnowledgeGraphService(settings, project, backend, shapes, started)
@@ -330,11 +340,10 @@ def open_service(settings: Settings) -> KnowledgeGraphService:
         if settings.validate:
             _require_conformance(
                 to_rdflib(set(store.quads_for_pattern(None, None, None, None)))
-                + load_project(project, ["ontology"]).parts["ontology"],
+                + kg.parts["ontology"],
                 shapes,
             )
     else:
-        kg = load_project(project)
         if settings.validate:
             _require_conformance(kg.union(), shapes)
         store = memory_store(_part_payloads(kg))
