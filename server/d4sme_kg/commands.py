@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import sys
 from pathlib import Path
 
@@ -27,14 +26,15 @@ from d4sme_kg.store import QueryRequest
     default=2,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Evaluator processes that answer queries.",
+    help="Processes that answer queries: web workers when read-only, evaluator "
+    "processes behind one web process when writes are on.",
 )
 @click.option(
     "--threads",
     default=8,
     show_default=True,
     type=click.IntRange(1, 256),
-    help="HTTP threads of the WSGI server.",
+    help="Threads per web worker.",
 )
 @click.option(
     "--store",
@@ -82,47 +82,50 @@ def serve(
     no_validate: bool,
     behind_proxy: bool,
 ) -> None:
-    """Serve the graph: SPARQL endpoint, pages and health check (waitress)."""
-    from waitress import create_server
-
+    """Serve the graph: SPARQL endpoint, pages and health check (gunicorn)."""
+    from d4sme_kg.service import read_token
+    from d4sme_kg.serving import gunicorn_options, run
     from d4sme_kg.web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Read-only local stores are answered by the web workers themselves; with writes on
+    # there is one web process, and the evaluator processes hold the data.
+    read_only = not read_token() and not store.startswith(("sparql+http://", "sparql+https://"))
     config = {
         "ROOT": str(project.root),
         "BASE_IRI": project.base,
         "STORE": store,
         "WORKERS": workers,
+        "ENGINE": "inline" if read_only else "pool",
         "TIMEOUT": timeout,
         "FEDERATE": list(federate),
         "DATA_FILES": list(data_files),
         "VALIDATE": not no_validate,
     }
     app = create_app(config)
-    wsgi = app.wsgi_app
     if behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(wsgi, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
-    server = create_server(app, host=host, port=port, threads=threads, ident="d4sme-kg")
-    actual = server.effective_port  # type: ignore[union-attr]
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(
-        f"d4sme-kg serving {app.extensions['d4sme_kg'].backend.size()} triples at "
-        f"http://{shown}:{actual}/  (SPARQL endpoint: http://{shown}:{actual}/sparql)",
-        err=True,
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
+    kg = app.extensions["d4sme_kg"]
+
+    def announce(base: str) -> None:
+        click.echo(
+            f"d4sme-kg serving {kg.backend.size()} triples at {base}/  "
+            f"(SPARQL endpoint: {base}/sparql)",
+            err=True,
+        )
+
+    options = gunicorn_options(
+        host=host,
+        port=port,
+        processes=workers if read_only else 1,
+        threads=threads,
+        query_timeout=timeout,
+        on_ready=announce,
+        on_exit=kg.backend.close,
     )
-
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)  # a clean stop also stops the evaluators
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        app.extensions["d4sme_kg"].backend.close()
+    run(app, options)
 
 
 @click.command()

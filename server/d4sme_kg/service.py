@@ -78,6 +78,10 @@ class Settings:
     store: str = "memory"
     data_files: list[str] = field(default_factory=list)
     workers: int = 2
+    #: "pool": queries run in evaluator processes (works under any WSGI server);
+    #: "inline": in the web process, which is retired after a runaway query (only under
+    #: ``d4sme-kg serve``, whose gunicorn replaces it; read-only stores only).
+    engine: str = "pool"
     timeout: float = 10.0
     federate: list[str] = field(default_factory=list)
     validate: bool = True
@@ -299,6 +303,7 @@ def to_rdflib(quads: set[Any]) -> Graph:
 
 def open_service(settings: Settings) -> KnowledgeGraphService:
     """Load, validate and open the store: the start-up of the service."""
+    from d4sme_kg.store.inline import retire_this_process
     from d4sme_kg.store.local import (
         LocalBackend,
         create_disk_store,
@@ -310,6 +315,7 @@ def open_service(settings: Settings) -> KnowledgeGraphService:
     started = time.monotonic()
     project = Project.from_root(settings.root, settings.base_iri)
     writable = bool(settings.update_token)
+    on_runaway = retire_this_process if settings.engine == "inline" and not writable else None
     if settings.store.startswith(("sparql+http://", "sparql+https://")):
         from d4sme_kg.store.remote import RemoteBackend
 
@@ -329,7 +335,7 @@ def open_service(settings: Settings) -> KnowledgeGraphService:
     shapes = kg.parts["shapes"]
     if reopen:
         assert disk is not None
-        backend = LocalBackend(None, disk, settings.workers, writable)
+        backend = LocalBackend(None, disk, settings.workers, writable, on_runaway)
         log.info("reopened %s (%d triples)", disk, backend.size())
         return KnowledgeGraphService(settings, project, backend, shapes, started)
 
@@ -350,9 +356,9 @@ def open_service(settings: Settings) -> KnowledgeGraphService:
     if disk is not None:
         create_disk_store(disk, store)
         del store
-        backend = LocalBackend(None, disk, settings.workers, writable)
+        backend = LocalBackend(None, disk, settings.workers, writable, on_runaway)
     else:
-        backend = LocalBackend(store, None, settings.workers, writable)
+        backend = LocalBackend(store, None, settings.workers, writable, on_runaway)
     return KnowledgeGraphService(settings, project, backend, shapes, started)
 
 

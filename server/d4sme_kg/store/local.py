@@ -1,4 +1,9 @@
-"""pyoxigraph backends, in memory or on disk, answering through evaluator processes."""
+"""pyoxigraph backends, in memory or on disk.
+
+Queries run in evaluator processes (store.pool) by default; a read-only server under
+gunicorn evaluates in its own worker processes instead (store.inline), which saves the
+hop between processes on every request.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import pyoxigraph as ox
 from d4sme_kg.formats import format_for_path, oxigraph_format
 from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.inline import InlineEngine
 from d4sme_kg.store.pool import EvaluatorPool
 
 # Files --data also reads that the project's own format table does not list.
@@ -21,10 +27,20 @@ _MARKER = "d4sme-kg-store"
 
 
 class LocalBackend:
-    """A pyoxigraph store; queries run in evaluator processes (see store.pool)."""
+    """A pyoxigraph store; queries run in evaluator processes or, read-only, inline.
+
+    ``on_runaway`` asks for inline evaluation: it is what retires the process when a
+    query runs past its limit (see store.inline); writable stores always use the pool,
+    whose processes share the one copy of the data that writes change.
+    """
 
     def __init__(
-        self, store: ox.Store | None, path: Path | None, workers: int, writable: bool
+        self,
+        store: ox.Store | None,
+        path: Path | None,
+        workers: int,
+        writable: bool,
+        on_runaway: Callable[[], None] | None = None,
     ) -> None:
         self.writable = writable
         self._path = path
@@ -40,13 +56,25 @@ class LocalBackend:
             # RocksDB allows one writer and no reader beside it: writes need one owner.
             size = 1 if writable else workers
             factory = _open_writable(path) if writable else _open_read_only(path)
-        self._pool = EvaluatorPool(factory, size)
-        info = self._pool.run({"op": "graphs"}, timeout=60)
+        self._pool: EvaluatorPool | None = None
+        self._engine: EvaluatorPool | InlineEngine
+        if on_runaway is not None and not writable:
+            # Asked here, with no thread started, so that forking the workers stays safe.
+            info = evaluate(factory(), {"op": "graphs"})
+            self._engine = InlineEngine(factory, on_runaway)
+        else:
+            self._pool = self._engine = EvaluatorPool(factory, size)
+            info = self._pool.run({"op": "graphs"}, timeout=60)
         self._graphs: list[str] = info["graphs"]
         self._size: int = info["size"]
 
+    @property
+    def inline(self) -> bool:
+        """True when queries are evaluated in the web process itself."""
+        return self._pool is None
+
     def query(self, request: QueryRequest) -> QueryAnswer:
-        reply = self._pool.run(request.message(), request.timeout)
+        reply = self._engine.run(request.message(), request.timeout)
         return QueryAnswer(reply["kind"], reply["body"], reply.get("rows", 0))
 
     def graphs(self) -> list[str]:
@@ -59,7 +87,7 @@ class LocalBackend:
         if self._store is not None:
             with self._write_lock:
                 return self._store.dump(format=ox.RdfFormat.N_QUADS) or b""
-        body: bytes = self._pool.run({"op": "dump"}, timeout=600)["body"]
+        body: bytes = self._engine.run({"op": "dump"}, timeout=600)["body"]
         return body
 
     def apply(self, add: bytes, remove: bytes) -> None:
@@ -68,6 +96,8 @@ class LocalBackend:
             change = {"op": "apply", "add": add, "remove": remove}
             if self._store is not None:
                 evaluate(self._store, change)
+            if self._pool is None:
+                raise StoreUnavailable("this store is read-only")
             self._pool.broadcast(change)
             info = self._pool.run({"op": "graphs"}, timeout=60)
             self._graphs, self._size = info["graphs"], info["size"]
@@ -77,7 +107,7 @@ class LocalBackend:
         return self._write_lock
 
     def close(self) -> None:
-        self._pool.close()
+        self._engine.close()
 
 
 def memory_store(quads: Iterable[tuple[bytes, str | None]]) -> ox.Store:

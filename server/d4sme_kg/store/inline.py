@@ -1,0 +1,108 @@
+"""In-process evaluation for read-only serving: no hop to another process per query.
+
+pyoxigraph releases the GIL while it evaluates, so a query can run on a thread of the web
+process while that process keeps answering others. What a thread cannot do is stop a
+query, so a request that runs past its limit is answered with an error and the whole
+process is *retired*: the caller's ``on_runaway`` (under gunicorn: a graceful stop of the
+worker, which the arbiter replaces by a fresh fork) ends the stuck evaluation with it.
+This only suits read-only stores: a retired process takes nothing with it but the query.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.pool import QueryTimeout, StoreFactory
+
+
+class _Job:
+    __slots__ = ("done", "error", "reply", "request", "store")
+
+    def __init__(self, store: Any, request: dict[str, Any]) -> None:
+        self.store = store
+        self.request = request
+        self.done = threading.Event()
+        self.reply: dict[str, Any] | None = None
+        self.error: EngineError | None = None
+
+
+class InlineEngine:
+    """Evaluate requests on daemon threads of this process, each under a time limit."""
+
+    def __init__(self, factory: StoreFactory, on_runaway: Callable[[], None]) -> None:
+        self._factory = factory
+        self._on_runaway = on_runaway
+        self._lock = threading.Lock()
+        # Threads and store handles do not survive a fork: both belong to one process id.
+        self._pid = -1
+        self._store: Any = None
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._idle = 0
+
+    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Answer ``request``; past ``timeout`` seconds raise QueryTimeout and retire."""
+        job = _Job(self._process_store(), request)
+        with self._lock:
+            if self._idle == 0:
+                threading.Thread(target=self._work, name="evaluator", daemon=True).start()
+            else:
+                self._idle -= 1
+        self._jobs.put(job)
+        if not job.done.wait(timeout):
+            self._on_runaway()
+            raise QueryTimeout(timeout)
+        if job.error is not None:
+            raise job.error
+        assert job.reply is not None
+        return job.reply
+
+    def _process_store(self) -> Any:
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._store = self._factory()
+                    self._jobs = queue.SimpleQueue()
+                    self._idle = 0
+                    self._pid = os.getpid()
+        return self._store
+
+    def _work(self) -> None:
+        jobs = self._jobs
+        while True:
+            job = jobs.get()
+            try:
+                job.reply = evaluate(job.store, job.request)
+            except EngineError as error:
+                job.error = error
+            except Exception as error:  # a reply, never a silent death of the thread
+                job.error = EngineError("internal", f"{type(error).__name__}: {error}")
+            job.done.set()
+            with self._lock:
+                self._idle += 1
+
+    def close(self) -> None:
+        """Nothing to stop: the threads are daemons and end with the process."""
+
+
+_retiring = threading.Event()
+
+
+def retire_this_process(grace: float = 5.0) -> None:
+    """Stop this worker process gracefully, and for sure after ``grace`` seconds.
+
+    SIGTERM lets a pre-fork server (gunicorn) finish the requests in flight and fork a
+    replacement; the timer ends the process even if a stuck evaluation would hold it.
+    """
+    if _retiring.is_set():
+        return
+    _retiring.set()
+    timer = threading.Timer(grace, os._exit, args=(0,))
+    timer.daemon = True
+    timer.start()
+    os.kill(os.getpid(), signal.SIGTERM)
