@@ -207,6 +207,7 @@ class KnowledgeGraphService:
             bindings or {},
             bool(analysis.from_graphs or analysis.from_named_graphs),
             base_iri,
+            analysis.star_order,
         )
         return self.backend.query(request)
 

@@ -52,6 +52,9 @@ class Analysis:
     service_variables: list[str] = field(default_factory=list)
     from_graphs: list[str] = field(default_factory=list)
     from_named_graphs: list[str] = field(default_factory=list)
+    #: For ``SELECT *``: the variables in the order they first appear, which is the
+    #: column order clients expect (pyoxigraph sorts them by name); else empty.
+    star_order: list[str] = field(default_factory=list)
 
     @property
     def is_update(self) -> bool:
@@ -78,6 +81,8 @@ def analyse(text: str) -> Analysis:
             continue
         if upper in QUERY_FORMS and result.form is None:
             result.form = upper
+            if upper == "SELECT":
+                result.star_order = _star_order(tokens, index + 1)
         elif upper in UPDATE_OPERATIONS:
             if result.form is None:
                 result.form = "UPDATE"
@@ -104,6 +109,14 @@ def analyse(text: str) -> Analysis:
             (result.from_named_graphs if named else result.from_graphs).append(iri)
         index += 1
     return result
+
+
+def _star_order(tokens: list[tuple[str, str]], index: int) -> list[str]:
+    while index < len(tokens) and tokens[index][1].upper() in ("DISTINCT", "REDUCED"):
+        index += 1
+    if index >= len(tokens) or tokens[index][1] != "*":
+        return []
+    return list(dict.fromkeys(value[1:] for kind, value in tokens[index:] if kind == "var"))
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:

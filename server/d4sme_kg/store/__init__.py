@@ -26,10 +26,14 @@ class QueryRequest:
     max_rows: int = 100_000
     prefixes: dict[str, str] = field(default_factory=dict)
     bindings: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    #: True when the query text has FROM / FROM NAMED: its own dataset then applies.
-    query_dataset: bool = False
+    #: True when the query text has FROM / FROM NAMED: its own dataset then applies
+    #: (None: not known, the engine reads the text).
+    query_dataset: bool | None = None
     #: The IRI relative IRIs in the query resolve against (the endpoint's URL).
     base_iri: str | None = None
+    #: ``SELECT *`` columns in the order of the query; [] for another projection; None:
+    #: not known, the engine reads the text.
+    star_order: list[str] | None = None
 
     def message(self) -> dict[str, Any]:
         return {
@@ -44,6 +48,7 @@ class QueryRequest:
             "bindings": self.bindings,
             "query_dataset": self.query_dataset,
             "base_iri": self.base_iri,
+            "star_order": self.star_order,
         }
 
 

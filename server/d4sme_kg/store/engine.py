@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from itertools import islice
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -74,7 +74,17 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
         solutions = Solutions((), (), bool(result))
         return {"kind": "boolean", "body": serialize_solutions(solutions, request["result_format"])}
     if isinstance(result, ox.QuerySolutions):
-        variables = _select_star_order(request["text"], [v.value for v in result.variables])
+        found = [v.value for v in result.variables]
+        order = request.get("star_order")
+        variables = (
+            _select_star_order(request["text"], found)
+            if order is None
+            else (
+                sorted(found, key=lambda name: order.index(name) if name in order else len(order))
+            )
+        )
+        if variables == found:
+            return _solutions_natively(result, request["result_format"], limit)
         rows = _guard(lambda: list(islice(result, limit + 1)), "evaluation")
         if len(rows) > limit:
             raise EngineError("too_many_rows", f"the result has more than {limit} rows")
@@ -98,6 +108,50 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "graph", "body": body, "rows": len(triples)}
 
 
+_NATIVE_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+
+class _RowCounter:
+    """A write target that counts TSV lines as they come and stops past the row limit.
+
+    TSV writes one line per solution (newlines inside literals are escaped), so the
+    count is exact and a result over the limit is abandoned after ``limit + 1`` rows.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.lines = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, chunk: bytes) -> int:
+        self.lines += chunk.count(b"\n")
+        if self.lines - 1 > self.limit:
+            raise EngineError("too_many_rows", f"the result has more than {self.limit} rows")
+        self.chunks.append(bytes(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        """Nothing is buffered here."""
+
+
+def _solutions_natively(result: ox.QuerySolutions, fmt: str, limit: int) -> dict[str, Any]:
+    # pyoxigraph's own writers, about 3x faster than building the rows in Python: TSV
+    # first, whose lines count the rows, then the format asked for from that TSV.
+    counter = _RowCounter(limit)
+    target = cast(IO[bytes], counter)  # pyoxigraph only calls write() and flush()
+    _guard(lambda: result.serialize(target, format=ox.QueryResultsFormat.TSV), "evaluation")
+    body = b"".join(counter.chunks)
+    if fmt != "tsv":
+        again = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        body = again.serialize(format=_NATIVE_FORMATS[fmt]) or b""
+    return {"kind": "solutions", "body": body, "rows": counter.lines - 1}
+
+
 def _dataset(request: dict[str, Any]) -> dict[str, Any]:
     """The dataset options of a query (SPARQL 1.1 Protocol 2.1.4, Query 13.2).
 
@@ -115,7 +169,8 @@ def _dataset(request: dict[str, Any]) -> dict[str, Any]:
             "default_graph": [ox.NamedNode(g) if g else ox.DefaultGraph() for g in defaults],
             "named_graphs": [ox.NamedNode(g) for g in named],
         }
-    if request.get("query_dataset") or has_dataset_clause(request["text"]):
+    known = request.get("query_dataset")
+    if known or (known is None and has_dataset_clause(request["text"])):
         return {}
     return {"use_default_graph_as_union": True}
 
@@ -163,6 +218,8 @@ def _select_star_order(text: str, variables: list[str]) -> list[str]:
 def _guard(action: Any, kind: str) -> Any:
     try:
         return action()
+    except EngineError:
+        raise
     except SyntaxError as error:
         raise EngineError("syntax", str(error)) from None
     except (OSError, ValueError, RuntimeError, TypeError) as error:

@@ -14,6 +14,7 @@ import os
 import queue
 import signal
 import threading
+from _thread import allocate_lock
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +28,9 @@ class _Job:
     def __init__(self, store: Any, request: dict[str, Any]) -> None:
         self.store = store
         self.request = request
-        self.done = threading.Event()
+        # A bare lock, held until the answer is in: the cheapest wait with a timeout.
+        self.done = allocate_lock()
+        self.done.acquire()
         self.reply: dict[str, Any] | None = None
         self.error: EngineError | None = None
 
@@ -54,7 +57,7 @@ class InlineEngine:
             else:
                 self._idle -= 1
         self._jobs.put(job)
-        if not job.done.wait(timeout):
+        if not job.done.acquire(timeout=timeout):
             self._on_runaway()
             raise QueryTimeout(timeout)
         if job.error is not None:
@@ -82,7 +85,7 @@ class InlineEngine:
                 job.error = error
             except Exception as error:  # a reply, never a silent death of the thread
                 job.error = EngineError("internal", f"{type(error).__name__}: {error}")
-            job.done.set()
+            job.done.release()
             with self._lock:
                 self._idle += 1
 
