@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from d4sme_kg.errors import FormatError
 from d4sme_kg.formats import Format
@@ -16,6 +20,12 @@ def choose(request: Request, offered: tuple[Format, ...], explicit: str | None =
     ``explicit`` (a ``format`` parameter or a URL suffix) wins over the Accept header;
     when nothing offered is acceptable, FormatError (406) names what is offered.
     """
+    return _choose(request.headers.get("Accept", ""), offered, explicit)
+
+
+# Clients send the same few Accept headers again and again: the choice is remembered.
+@lru_cache(maxsize=512)
+def _choose(accept_header: str, offered: tuple[Format, ...], explicit: str | None) -> Format:
     if explicit:
         key = explicit.strip().lower()
         for fmt in offered:
@@ -31,7 +41,7 @@ def choose(request: Request, offered: tuple[Format, ...], explicit: str | None =
             f"format {explicit!r} is not offered here; use one of: "
             f"{', '.join(f.name for f in offered)}"
         )
-    accept = request.accept_mimetypes
+    accept = parse_accept_header(accept_header, MIMEAccept)
     if not accept or accept.best == "*/*" and len(accept) == 1:
         return offered[0]
     # Primary media types first, so that "text/*" means CSV rather than text/xml.

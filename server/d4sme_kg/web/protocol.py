@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.wrappers import Response as BaseResponse
@@ -26,17 +29,17 @@ def service() -> KnowledgeGraphService:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> BaseResponse:
-    text, default_graphs, named_graphs = _read_request()
+    text, default_graphs, named_graphs, params = _read_request()
     if text is None:
         if request.method == "GET" and prefers_html(request) and not request.args.get("format"):
             return redirect(url_for("pages.query_page"))
         return service_description(service(), request)
     analysis = service().check_query(text, default_graphs, named_graphs)
     if analysis.form in ("CONSTRUCT", "DESCRIBE"):
-        fmt = choose(request, CONSTRUCT_FORMATS, request.values.get("format"))
+        fmt = choose(request, CONSTRUCT_FORMATS, params.get("format"))
         graph_format, result_format = fmt.name, "json"
     else:
-        fmt = choose(request, RESULT_FORMATS, request.values.get("format"))
+        fmt = choose(request, RESULT_FORMATS, params.get("format"))
         graph_format, result_format = "turtle", fmt.name
     answer = service().query(
         text,
@@ -44,8 +47,8 @@ def sparql() -> BaseResponse:
         graph_format=graph_format,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
-        timeout=requested_timeout(),
-        base_iri=request.base_url,
+        timeout=requested_timeout(params),
+        base_iri=endpoint_url(),
         analysis=analysis,
     )
     # text/* media types get "; charset=utf-8" from werkzeug itself.
@@ -54,14 +57,19 @@ def sparql() -> BaseResponse:
     return response
 
 
-def _read_request() -> tuple[str | None, list[str], list[str]]:
-    """The query text and dataset of a protocol request, from the URL or the body."""
+def _read_request() -> tuple[str | None, list[str], list[str], Mapping[str, str]]:
+    """The query text, dataset and other parameters of a protocol request.
+
+    They come from the URL, or from the body of a form POST (SPARQL 1.1 Protocol 2.1).
+    """
+    form_post = False
     if request.method == "GET":
         queries = request.args.getlist("query")
         params = request.args
     else:
         media = request.mimetype
         if media == "application/x-www-form-urlencoded":
+            form_post = True
             queries = request.form.getlist("query")
             params = request.form
             if "update" in request.form:
@@ -84,12 +92,34 @@ def _read_request() -> tuple[str | None, list[str], list[str]]:
         raise QueryError("the request has more than one 'query' parameter")
     defaults = params.getlist("default-graph-uri") or request.args.getlist("default-graph-uri")
     named = params.getlist("named-graph-uri") or request.args.getlist("named-graph-uri")
-    return (queries[0] if queries else None), defaults, named
+    # format and timeout may be in the URL of a form POST too (form and URL together).
+    others = request.values if form_post else params
+    return (queries[0] if queries else None), defaults, named, others
 
 
-def requested_timeout() -> float | None:
+def endpoint_url() -> str:
+    """The URL of this request without its query string: the BASE of the query."""
+    environ = request.environ
+    return _endpoint_url(
+        environ["wsgi.url_scheme"],
+        environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+    )
+
+
+# Worked out by werkzeug once per distinct host and path (it costs a request's worth of
+# URL quoting each time otherwise); the arguments are everything the URL depends on.
+@lru_cache(maxsize=256)
+def _endpoint_url(*environ_values: str | None) -> str:
+    return request.base_url
+
+
+def requested_timeout(params: Mapping[str, str] | None = None) -> float | None:
     """The ``timeout`` a client asks for (seconds), if any; the service caps it."""
-    raw = request.values.get("timeout")
+    raw = (request.values if params is None else params).get("timeout")
     if raw is None:
         return None
     try:
