@@ -68,7 +68,10 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
         options["substitutions"] = {
             ox.Variable(k): _to_ox(v) for k, v in request["bindings"].items()
         }
-    result = _guard(lambda: store.query(request["text"], **options), "syntax")
+    def run() -> Any:
+        return _guard(lambda: store.query(request["text"], **options), "syntax")
+
+    result = run()
     limit = int(request["max_rows"])
     if isinstance(result, ox.QueryBoolean):
         solutions = Solutions((), (), bool(result))
@@ -84,7 +87,7 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
             )
         )
         if variables == found:
-            return _solutions_natively(result, request["result_format"], limit)
+            return _solutions_natively(result, request["result_format"], limit, run)
         rows = _guard(lambda: list(islice(result, limit + 1)), "evaluation")
         if len(rows) > limit:
             raise EngineError("too_many_rows", f"the result has more than {limit} rows")
@@ -116,40 +119,77 @@ _NATIVE_FORMATS = {
 }
 
 
-class _RowCounter:
-    """A write target that counts TSV lines as they come and stops past the row limit.
+#: The fewest bytes one solution takes in a format ("{}," in JSON, CRLF in CSV, an empty
+#: <result/> element in XML): a body of at most ``limit`` times that many bytes cannot
+#: hold more than ``limit`` rows, and needs no counting.
+_ROW_BYTES = {"json": 3, "csv": 2, "xml": 17}
 
-    TSV writes one line per solution (newlines inside literals are escaped), so the
-    count is exact and a result over the limit is abandoned after ``limit + 1`` rows.
+
+class _TooBig(EngineError):
+    """The answer outgrew the size under which its rows need no counting."""
+
+    def __init__(self) -> None:
+        super().__init__("too_many_rows", "the result may have too many rows")
+
+
+class _Sink:
+    """A write target for pyoxigraph's writers that keeps the chunks and watches limits.
+
+    ``max_lines``: TSV writes one line per solution (newlines inside literals are
+    escaped), so counting lines counts rows exactly, and a result over the limit is
+    abandoned as soon as it has ``limit + 1`` rows. ``max_bytes``: see _ROW_BYTES.
     """
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    def __init__(self, max_lines: int | None = None, max_bytes: int | None = None) -> None:
+        self.max_lines = max_lines
+        self.max_bytes = max_bytes
         self.lines = 0
+        self.size = 0
         self.chunks: list[bytes] = []
 
     def write(self, chunk: bytes) -> int:
-        self.lines += chunk.count(b"\n")
-        if self.lines - 1 > self.limit:
-            raise EngineError("too_many_rows", f"the result has more than {self.limit} rows")
+        if self.max_lines is not None:
+            self.lines += chunk.count(b"\n")
+            if self.lines - 1 > self.max_lines:
+                raise EngineError(
+                    "too_many_rows", f"the result has more than {self.max_lines} rows"
+                )
+        self.size += len(chunk)
+        if self.max_bytes is not None and self.size > self.max_bytes:
+            raise _TooBig()
         self.chunks.append(bytes(chunk))
         return len(chunk)
 
     def flush(self) -> None:
         """Nothing is buffered here."""
 
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
 
-def _solutions_natively(result: ox.QuerySolutions, fmt: str, limit: int) -> dict[str, Any]:
-    # pyoxigraph's own writers, about 3x faster than building the rows in Python: TSV
-    # first, whose lines count the rows, then the format asked for from that TSV.
-    counter = _RowCounter(limit)
-    target = cast(IO[bytes], counter)  # pyoxigraph only calls write() and flush()
-    _guard(lambda: result.serialize(target, format=ox.QueryResultsFormat.TSV), "evaluation")
-    body = b"".join(counter.chunks)
+
+def _solutions_natively(
+    result: ox.QuerySolutions, fmt: str, limit: int, again: Any
+) -> dict[str, Any]:
+    """Serialise with pyoxigraph's own writers (several times faster than in Python)."""
+    if fmt in _ROW_BYTES:
+        small = _Sink(max_bytes=limit * _ROW_BYTES[fmt])
+        try:
+            _write(result, small, _NATIVE_FORMATS[fmt])
+            return {"kind": "solutions", "body": small.body(), "rows": None}
+        except _TooBig:
+            result = again()  # a large answer: evaluated again, its rows counted
+    counted = _Sink(max_lines=limit)
+    _write(result, counted, ox.QueryResultsFormat.TSV)
+    body = counted.body()
     if fmt != "tsv":
-        again = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
-        body = again.serialize(format=_NATIVE_FORMATS[fmt]) or b""
-    return {"kind": "solutions", "body": body, "rows": counter.lines - 1}
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        body = parsed.serialize(format=_NATIVE_FORMATS[fmt]) or b""
+    return {"kind": "solutions", "body": body, "rows": counted.lines - 1}
+
+
+def _write(result: ox.QuerySolutions, sink: _Sink, fmt: ox.QueryResultsFormat) -> None:
+    target = cast(IO[bytes], sink)  # pyoxigraph only calls write() and flush()
+    _guard(lambda: result.serialize(target, format=fmt), "evaluation")
 
 
 def _dataset(request: dict[str, Any]) -> dict[str, Any]:
