@@ -2,7 +2,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from d4sme_kg.errors import LoadError
@@ -71,3 +71,34 @@ def test_an_unreadable_source_text_is_a_load_error(project_copy: Callable[[], Pa
     (root / "data" / "source" / "article.ko.txt").unlink()
     with pytest.raises(LoadError, match="article.ko.txt"):
         load_project(Project.from_root(root))
+
+
+@pytest.mark.parametrize("base", [None, "https://example.org/kg/"])
+def test_the_servers_load_gives_the_same_graphs(base: str | None) -> None:
+    import pyoxigraph as ox
+
+    from d4sme_kg.loading import add_oxigraph_triples, load_for_serving
+    from d4sme_kg.project import CONTENT_PARTS
+
+    from .graphs import assert_same_graph
+
+    project = Project.from_root(None, base)
+    kg = load_project(project, PARTS)
+    store = ox.Store()
+    union, shapes = load_for_serving(project, store)
+    assert_same_graph(kg.union(), union)
+    assert_same_graph(kg.parts["shapes"], shapes)
+    # The store against each part written out and read back (pyoxigraph keeps numbers
+    # in canonical form either way: "1.0"^^xsd:decimal is "1").
+    expected = ox.Store()
+    for part in CONTENT_PARTS:
+        payload = kg.parts[part].serialize(format="nt", encoding="utf-8")
+        named = ox.NamedNode(project.graph_iri(part))
+        expected.load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=named)
+    for part in CONTENT_PARTS:
+        named = ox.NamedNode(project.graph_iri(part))
+        assert_same_graph(
+            add_oxigraph_triples(Graph(), expected.quads_for_pattern(None, None, None, named)),
+            add_oxigraph_triples(Graph(), store.quads_for_pattern(None, None, None, named)),
+        )
+    assert len(store) == sum(len(kg.parts[part]) for part in CONTENT_PARTS)

@@ -201,7 +201,8 @@ def query(
 
 
 def _local_answer(project: Project, request: QueryRequest):  # type: ignore[no-untyped-def]
-    from d4sme_kg.service import Settings, open_service
+    from d4sme_kg.service import Settings
+    from d4sme_kg.startup import open_service
 
     settings = Settings(
         root=str(project.root),

@@ -75,8 +75,42 @@ def load_project(project: Project, parts: Iterable[str] = PARTS) -> KnowledgeGra
     return kg
 
 
+def load_for_serving(project: Project, store: ox.Store) -> tuple[Graph, Graph]:
+    """The server's start: (content parts as one graph, shapes) and ``store`` filled.
+
+    ``store`` gets one named graph per content part; the rdflib graphs are only what
+    validation needs, built once each (no graph per part, no merging afterwards).
+    """
+    union = bind_prefixes(Graph(), project.base)
+    shapes = bind_prefixes(Graph(), project.base)
+    for path in project.files("shapes"):
+        parse_file(shapes, path, project)
+    for part in CONTENT_PARTS:
+        if part == "source":
+            # The source text is generated from the data (kgo:sourceFile), now complete.
+            triples = list(source_graph(union, project))
+        else:
+            triples = []
+            for path in project.files(part):
+                triples.extend(_parse_triples(path, project))
+        union.addN((s, p, o, union) for s, p, o in triples)
+        graph = ox.NamedNode(project.graph_iri(part))
+        to_ox = _OxConverter()
+        # Valid RDF: subjects are IRIs or blank nodes, predicates IRIs.
+        store.extend(
+            ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph)  # type: ignore[arg-type]
+            for s, p, o in triples
+        )
+    return union, shapes
+
+
 def parse_file(graph: Graph, path: Path, project: Project) -> None:
-    """Parse one RDF file into ``graph``, rewriting the canonical base if needed.
+    """Parse one RDF file into ``graph``, rewriting the canonical base if needed."""
+    graph.addN((s, p, o, graph) for s, p, o in _parse_triples(path, project))
+
+
+def _parse_triples(path: Path, project: Project) -> list[tuple[Node, Node, Node]]:
+    """The triples of one RDF file as rdflib terms, our IRIs rebased if needed.
 
     pyoxigraph parses (it is about fifty times faster than rdflib's Turtle parser and
     reports line and column); the triples are then handed to rdflib, which validation
@@ -93,7 +127,8 @@ def parse_file(graph: Graph, path: Path, project: Project) -> None:
         ) from None
     except (OSError, ValueError) as error:
         raise LoadError(project.relative(path), str(error)) from None
-    add_oxigraph_triples(graph, quads, project.base)
+    convert = _Converter(project.base)
+    return [(convert(q.subject), convert(q.predicate), convert(q.object)) for q in quads]
 
 
 def add_oxigraph_triples(
@@ -144,6 +179,31 @@ class _Converter:
             raise LoadError("(data)", "RDF 1.2 triple terms are not supported yet")
         if self.rebase:
             converted = _rebase(converted, self.base)
+        self.cache[term] = converted
+        return converted
+
+
+class _OxConverter:
+    """rdflib terms to pyoxigraph terms (the way back of _Converter), with a cache."""
+
+    def __init__(self) -> None:
+        self.cache: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+
+    def __call__(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        cached = self.cache.get(term)
+        if cached is not None:
+            return cached
+        converted: ox.NamedNode | ox.BlankNode | ox.Literal
+        if isinstance(term, URIRef):
+            converted = ox.NamedNode(str(term))
+        elif isinstance(term, BNode):
+            converted = ox.BlankNode(str(term))
+        elif isinstance(term, Literal) and term.language:
+            converted = ox.Literal(str(term), language=term.language)
+        elif isinstance(term, Literal) and term.datatype:
+            converted = ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        else:
+            converted = ox.Literal(str(term))
         self.cache[term] = converted
         return converted
 

@@ -21,9 +21,8 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from d4sme_kg.errors import KGError, QueryError
-from d4sme_kg.loading import KnowledgeGraph, load_project
 from d4sme_kg.namespaces import prefixes
-from d4sme_kg.project import CONTENT_PARTS, PARTS, Project
+from d4sme_kg.project import Project
 from d4sme_kg.sparql import Analysis, add_using, analyse
 from d4sme_kg.store import Backend, QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.validation import ValidationReport, validate_graph
@@ -53,18 +52,6 @@ class WriteRejected(KGError):
     def __init__(self, report: ValidationReport) -> None:
         super().__init__(
             "the write would make the data break its SHACL shapes; nothing was changed"
-        )
-        self.report = report
-
-
-class DataDoesNotConform(KGError):
-    title = "Data does not conform"
-    exit_code = 1
-
-    def __init__(self, report: ValidationReport) -> None:
-        super().__init__(
-            "the data does not conform to its SHACL shapes (start with "
-            "--no-validate to serve it anyway):\n" + report.text()
         )
         self.report = report
 
@@ -302,79 +289,4 @@ def to_rdflib(quads: set[Any]) -> Graph:
     return graph
 
 
-def open_service(settings: Settings) -> KnowledgeGraphService:
-    """Load, validate and open the store: the start-up of the service."""
-    from d4sme_kg.store.inline import retire_this_process
-    from d4sme_kg.store.local import (
-        LocalBackend,
-        create_disk_store,
-        disk_store_is_loaded,
-        load_files,
-        memory_store,
-    )
-
-    started = time.monotonic()
-    project = Project.from_root(settings.root, settings.base_iri)
-    writable = bool(settings.update_token)
-    on_runaway = retire_this_process if settings.engine == "inline" and not writable else None
-    if settings.store.startswith(("sparql+http://", "sparql+https://")):
-        from d4sme_kg.store.remote import RemoteBackend
-
-        remote = RemoteBackend(settings.store[len("sparql+") :], timeout=settings.timeout)
-        return KnowledgeGraphService(settings, project, remote, None, started)
-
-    disk = None if settings.store == "memory" else Path(settings.store).expanduser()
-    reopen = disk is not None and disk_store_is_loaded(disk)
-    # Each file is parsed once: only the parts this start needs, shapes always.
-    if reopen:
-        wanted = ["shapes"]
-    elif settings.data_files:
-        wanted = ["ontology", "shapes"]
-    else:
-        wanted = list(PARTS)
-    kg = load_project(project, wanted)
-    shapes = kg.parts["shapes"]
-    if reopen:
-        assert disk is not None
-        backend = LocalBackend(None, disk, settings.workers, writable, on_runaway)
-        log.info("reopened %s (%d triples)", disk, backend.size())
-        return KnowledgeGraphService(settings, project, backend, shapes, started)
-
-    if settings.data_files:
-        files = [Path(f) for f in settings.data_files]
-        store = ox.Store()
-        load_files(store, files)
-        if settings.validate:
-            _require_conformance(
-                to_rdflib(set(store.quads_for_pattern(None, None, None, None)))
-                + kg.parts["ontology"],
-                shapes,
-            )
-    else:
-        if settings.validate:
-            _require_conformance(kg.union(), shapes)
-        store = memory_store(_part_payloads(kg))
-    if disk is not None:
-        create_disk_store(disk, store)
-        del store
-        backend = LocalBackend(None, disk, settings.workers, writable, on_runaway)
-    else:
-        backend = LocalBackend(store, None, settings.workers, writable, on_runaway)
-    return KnowledgeGraphService(settings, project, backend, shapes, started)
-
-
-def _require_conformance(data: Graph, shapes: Graph) -> None:
-    # At start-up no thread runs yet, so pySHACL's work can be shared out by forking.
-    report = validate_graph(data, shapes, processes=min(2, os.cpu_count() or 1))
-    if not report.conforms:
-        raise DataDoesNotConform(report)
-
-
-def _part_payloads(kg: KnowledgeGraph) -> list[tuple[bytes, str | None]]:
-    return [
-        (kg.parts[part].serialize(format="nt", encoding="utf-8"), kg.project.graph_iri(part))
-        for part in CONTENT_PARTS
-    ]
-
-
-__all__ = ["KnowledgeGraphService", "Settings", "StoreUnavailable", "open_service"]
+__all__ = ["KnowledgeGraphService", "Settings", "StoreUnavailable"]

@@ -9,6 +9,7 @@ copy-on-write) and the reports merged: the results are the same, only sooner.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
@@ -26,33 +27,48 @@ def run_pyshacl(
     data: Graph, shapes: Graph, advanced: bool, processes: int = 1
 ) -> tuple[bool, Graph]:
     """pySHACL's (conforms, report graph) for ``data`` against ``shapes``."""
+    return start_pyshacl(data, shapes, advanced, processes)()
+
+
+def start_pyshacl(
+    data: Graph, shapes: Graph, advanced: bool, processes: int = 1
+) -> Callable[[], tuple[bool, Graph]]:
+    """Start pySHACL; the function returned waits for and gives (conforms, report graph).
+
+    With ``processes`` > 1 the checks run in forked processes, and the caller may do
+    other work before it asks for the outcome (the server's start does).
+    """
     top = sorted({s for p in _TARGETS for s in shapes.subjects(p, None)}, key=str)
     if processes <= 1 or len(top) < 2:
-        return _validate(data, shapes, advanced)
+        return lambda: _validate(data, shapes, advanced)
     groups = _share_out(top, data, shapes, processes)
     context = multiprocessing.get_context("fork")
     workers = []
     for group in groups:
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(
-            target=_child, args=(sender, data, _only(shapes, group), advanced), daemon=True
+            target=_child, args=(sender, data, shapes, group, advanced), daemon=True
         )
         process.start()
         sender.close()
         workers.append((process, receiver))
-    outcomes = []
-    for process, receiver in workers:
-        try:
-            outcomes.append(receiver.recv())
-        except EOFError:
-            raise ShapesError("a validation process stopped unexpectedly") from None
-        finally:
-            receiver.close()
-            process.join()
-    for outcome in outcomes:
-        if "error" in outcome:
-            raise ShapesError(outcome["error"])
-    return _merge([(o["conforms"], o["report"]) for o in outcomes])
+
+    def outcome() -> tuple[bool, Graph]:
+        outcomes = []
+        for process, receiver in workers:
+            try:
+                outcomes.append(receiver.recv())
+            except EOFError:
+                raise ShapesError("a validation process stopped unexpectedly") from None
+            finally:
+                receiver.close()
+                process.join()
+        for reply in outcomes:
+            if "error" in reply:
+                raise ShapesError(reply["error"])
+        return _merge([(o["conforms"], o["report"]) for o in outcomes])
+
+    return outcome
 
 
 def _validate(data: Graph, shapes: Graph, advanced: bool) -> tuple[bool, Graph]:
@@ -100,9 +116,12 @@ def _only(shapes: Graph, keep: list[Node]) -> Graph:
     return subset
 
 
-def _child(sender: Connection, data: Graph, shapes: Graph, advanced: bool) -> None:
+def _child(
+    sender: Connection, data: Graph, shapes: Graph, group: list[Node], advanced: bool
+) -> None:
     try:
-        conforms, report = _validate(data, shapes, advanced)
+        # The subset is made here, in parallel with the other processes.
+        conforms, report = _validate(data, _only(shapes, group), advanced)
         # N-Triples through pyoxigraph keep blank-node labels, so sh:sourceShape still
         # names the parent's own shape nodes after the merge.
         payload = report.serialize(format="nt", encoding="utf-8")
@@ -133,4 +152,4 @@ def _merge(outcomes: list[tuple[bool, bytes]]) -> tuple[bool, Graph]:
     return conforms, merged
 
 
-__all__ = ["run_pyshacl"]
+__all__ = ["run_pyshacl", "start_pyshacl"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from d4sme_kg.loading import KnowledgeGraph
 from d4sme_kg.namespaces import SH, bind_prefixes
-from d4sme_kg.shacl_runner import run_pyshacl
+from d4sme_kg.shacl_runner import start_pyshacl
 from d4sme_kg.sparql_constraints import (
     SparqlResult,
     check_sparql_constraints,
@@ -87,20 +89,41 @@ def validate_graph(
     leaves everything to pySHACL (slow on the full graph; used by the tests to compare).
     ``processes`` > 1 shares pySHACL's work out between forked processes.
     """
+    return start_validation(data, shapes, engine, processes)()
+
+
+def start_validation(
+    data: Graph,
+    shapes: Graph,
+    engine: str = "hybrid",
+    processes: int = 1,
+    store: ox.Store | None = None,
+) -> Callable[[], ValidationReport]:
+    """Start :func:`validate_graph`; the function returned waits for the report.
+
+    With ``processes`` > 1, pySHACL runs in forked processes meanwhile, so the caller
+    can get on with other work (nothing else may fork or start threads until then).
+    ``store``: the same triples in pyoxigraph, if the caller has them (in any graphs).
+    """
     core = shapes
     extra: list[SparqlResult] = []
     if engine == "hybrid":
-        store = to_oxigraph(data)
+        store = to_oxigraph(data) if store is None else store
         targets = sparql_targets(store, shapes)
         core = core_shapes(shapes, targets)
         extra = check_sparql_constraints(store, data, shapes, targets)
-    conforms, report = run_pyshacl(data, core, advanced=engine != "hybrid", processes=processes)
-    if extra:
-        conforms = _add_results(report, extra) and bool(conforms)
-    bind_prefixes(report)
-    for prefix, namespace in data.namespaces():
-        report.bind(prefix, namespace, override=False)
-    return ValidationReport(bool(conforms), _results(report), report)
+    pending = start_pyshacl(data, core, advanced=engine != "hybrid", processes=processes)
+
+    def report() -> ValidationReport:
+        conforms, graph = pending()
+        if extra:
+            conforms = _add_results(graph, extra) and bool(conforms)
+        bind_prefixes(graph)
+        for prefix, namespace in data.namespaces():
+            graph.bind(prefix, namespace, override=False)
+        return ValidationReport(bool(conforms), _results(graph), graph)
+
+    return report
 
 
 def validate_knowledge_graph(kg: KnowledgeGraph, processes: int = 1) -> ValidationReport:

@@ -68,6 +68,7 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
         options["substitutions"] = {
             ox.Variable(k): _to_ox(v) for k, v in request["bindings"].items()
         }
+
     def run() -> Any:
         return _guard(lambda: store.query(request["text"], **options), "syntax")
 

@@ -110,15 +110,6 @@ class LocalBackend:
         self._engine.close()
 
 
-def memory_store(quads: Iterable[tuple[bytes, str | None]]) -> ox.Store:
-    """An in-memory store from (N-Triples bytes, graph IRI or None) pairs."""
-    store = ox.Store()
-    for data, graph in quads:
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
-    return store
-
-
 def load_files(store: ox.Store, files: Iterable[Path]) -> None:
     """Load RDF files of any format pyoxigraph reads; quads keep their graphs."""
     for path in files:
@@ -182,5 +173,4 @@ __all__ = [
     "create_disk_store",
     "disk_store_is_loaded",
     "load_files",
-    "memory_store",
 ]

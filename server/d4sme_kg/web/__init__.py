@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from d4sme_kg.service import KnowledgeGraphService, Settings, open_service
+from d4sme_kg.service import KnowledgeGraphService, Settings
 
 access_log = logging.getLogger("d4sme_kg.access")
 
@@ -28,8 +28,22 @@ def create_app(
     settings = Settings.from_mapping(app.config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["d4sme_kg"] = service or open_service(settings)
+    if service is None:
+        from d4sme_kg.startup import open_service
 
+        # The routes are imported and registered while the data is being validated.
+        service = open_service(settings, meanwhile=lambda: _register_blueprints(app))
+    else:
+        _register_blueprints(app)
+    app.extensions["d4sme_kg"] = service
+    from d4sme_kg.web.problems import register_error_handlers
+
+    register_error_handlers(app)
+    _log_requests(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
     from d4sme_kg.web import (
         downloads,
         entities,
@@ -41,7 +55,6 @@ def create_app(
         reconcile,
         writes,
     )
-    from d4sme_kg.web.problems import register_error_handlers
 
     for blueprint in (
         protocol,
@@ -55,9 +68,6 @@ def create_app(
         ontology_docs,
     ):
         app.register_blueprint(blueprint.bp)
-    register_error_handlers(app)
-    _log_requests(app)
-    return app
 
 
 def _log_requests(app: Flask) -> None:
