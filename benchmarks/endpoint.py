@@ -493,15 +493,16 @@ class Ours(Server):
             "127.0.0.1",
             "--port",
             "{port}",
-            "--workers",
-            str(self.args.workers),
-            "--threads",
-            str(self.args.threads),
             "--store",
             store,
             "--timeout",
             str(self.args.request_timeout),
         ]
+        # The CLI's own defaults unless asked otherwise: they are what a user gets.
+        if self.args.workers is not None:
+            command += ["--workers", str(self.args.workers)]
+        if self.args.threads is not None:
+            command += ["--threads", str(self.args.threads)]
         if self.data.synthetic:
             # Synthetic data does not follow the shapes (no ontology, made-up text).
             command += ["--data", str(self.data.path), "--no-validate"]
@@ -1060,7 +1061,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{meta['args']['requests']} requests or {meta['args']['seconds']} s "
         f"(after {meta['args']['warmup']} warm-up requests), in {meta['args']['rounds']} "
         "round(s) taken in turns by the servers (median qps kept); ours with "
-        f"--workers {meta['args']['workers']} --threads {meta['args']['threads']}. "
+        f"--workers {meta['args']['workers'] or 'default'} "
+        f"--threads {meta['args']['threads'] or 'default'}. "
         "qps = answered requests per second; p50/p99 latency in ms; cpu/req = CPU ms the "
         "server's process tree spent per request (user+system, children included). "
         "FAIL = the answer differs "
@@ -1231,8 +1233,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="untimed requests per query first (default 5; quick 2)",
     )
     parser.add_argument("--disk", action="store_true", help="also run ours with an on-disk store")
-    parser.add_argument("--workers", type=int, default=2, help="ours: evaluator processes")
-    parser.add_argument("--threads", type=int, default=8, help="ours: HTTP threads")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="ours: worker processes (default: the CLI's)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="ours: threads per worker (default: the CLI's)"
+    )
     parser.add_argument(
         "--rdflib-max-size",
         type=float,

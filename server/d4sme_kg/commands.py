@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -23,15 +24,15 @@ from d4sme_kg.store import QueryRequest
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free one).")
 @click.option(
     "--workers",
-    default=2,
-    show_default=True,
+    default=lambda: max(2, 2 * (os.cpu_count() or 1)),
+    show_default="2 per CPU",
     type=click.IntRange(1, 64),
     help="Processes that answer queries: web workers when read-only, evaluator "
     "processes behind one web process when writes are on.",
 )
 @click.option(
     "--threads",
-    default=8,
+    default=4,
     show_default=True,
     type=click.IntRange(1, 256),
     help="Threads per web worker.",

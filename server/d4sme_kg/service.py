@@ -195,6 +195,7 @@ class KnowledgeGraphService:
             bool(analysis.from_graphs or analysis.from_named_graphs),
             base_iri,
             analysis.star_order,
+            {p: self.prefixes[p] for p in analysis.undeclared_prefixes if p in self.prefixes},
         )
         return self.backend.query(request)
 

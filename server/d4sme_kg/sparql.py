@@ -55,6 +55,8 @@ class Analysis:
     #: For ``SELECT *``: the variables in the order they first appear, which is the
     #: column order clients expect (pyoxigraph sorts them by name); else empty.
     star_order: list[str] = field(default_factory=list)
+    #: Prefixes the text uses without declaring them (the server's own may fill in).
+    undeclared_prefixes: set[str] = field(default_factory=set)
 
     @property
     def is_update(self) -> bool:
@@ -65,12 +67,15 @@ def analyse(text: str) -> Analysis:
     """Read ``text`` once; never raises (the engine reports syntax errors later)."""
     result = Analysis()
     prefixes: dict[str, str] = {}
+    used: set[str] = set()
     base = ""
     tokens = [(kind, value) for kind, value in _tokens(text) if kind not in ("space", "comment")]
     index = 0
     while index < len(tokens):
         kind, value = tokens[index]
         upper = value.upper() if kind == "word" else ""
+        if kind == "pname":
+            used.add(value.partition(":")[0])
         if upper == "PREFIX" and index + 2 < len(tokens) and tokens[index + 2][0] == "iri":
             prefixes[tokens[index + 1][1].rstrip(":")] = urljoin(base, tokens[index + 2][1][1:-1])
             index += 3
@@ -108,6 +113,7 @@ def analyse(text: str) -> Analysis:
             iri = _resolve(target_kind, target, prefixes, base)
             (result.from_named_graphs if named else result.from_graphs).append(iri)
         index += 1
+    result.undeclared_prefixes = used - prefixes.keys()
     return result
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import subprocess
 import sys
 
@@ -48,3 +50,13 @@ def test_flask_run_finds_the_factory() -> None:
         check=True,
     )
     assert "/sparql" in done.stdout and "/healthz" in done.stdout
+
+
+def test_one_log_line_per_request(client, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.INFO, logger="d4sme_kg.access"):
+        client.get("/sparql", query_string={"query": "ASK {}"})
+        client.get("/id/카카오-없음")
+    lines = [r.getMessage() for r in caplog.records if r.name == "d4sme_kg.access"]
+    assert len(lines) == 2
+    assert re.fullmatch(r"GET /sparql 200 \d+\.\dms", lines[0])
+    assert re.fullmatch(r"GET /id/카카오-없음 404 \d+\.\dms", lines[1])

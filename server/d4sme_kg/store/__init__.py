@@ -34,6 +34,9 @@ class QueryRequest:
     #: ``SELECT *`` columns in the order of the query; [] for another projection; None:
     #: not known, the engine reads the text.
     star_order: list[str] | None = None
+    #: The prefixes the query may use undeclared (None: all of ``prefixes``, which
+    #: also name the namespaces of a Turtle answer).
+    query_prefixes: dict[str, str] | None = None
 
     def message(self) -> dict[str, Any]:
         return {
@@ -49,6 +52,7 @@ class QueryRequest:
             "query_dataset": self.query_dataset,
             "base_iri": self.base_iri,
             "star_order": self.star_order,
+            "query_prefixes": self.query_prefixes,
         }
 
 

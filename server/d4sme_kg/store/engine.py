@@ -60,7 +60,13 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     # base_iri: the endpoint URL, against which relative IRIs of the query resolve
     # (SPARQL 1.1 Protocol: the service's BASE); absent, a relative IRI is a syntax error.
     options: dict[str, Any] = {
-        "prefixes": request.get("prefixes") or None,
+        # Fewer prefixes, less to parse: only those the query needs are passed when known.
+        "prefixes": (
+            request["query_prefixes"]
+            if request.get("query_prefixes") is not None
+            else request.get("prefixes")
+        )
+        or None,
         "base_iri": request.get("base_iri") or None,
     }
     options.update(_dataset(request))
