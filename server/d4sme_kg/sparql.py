@@ -25,18 +25,22 @@ UPDATE_OPERATIONS = (
     "WITH",
 )
 
+# One token after any whitespace; the commonest kinds are tried first (a prefixed
+# name before a bare word, which it extends).
 _TOKEN = re.compile(
     r"""
-    (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    \s*
+    (?:
+    (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
   | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:
               (?:[\w\-:%.\\\u00c0-\uffff]*[\w\-:%\\\u00c0-\uffff])?)
   | (?P<word>[A-Za-z_][\w\-]*)
-  | (?P<space>\s+)
-  | (?P<other>.)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<other>\S)
+    )
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -69,7 +73,7 @@ def analyse(text: str) -> Analysis:
     prefixes: dict[str, str] = {}
     used: set[str] = set()
     base = ""
-    tokens = [(kind, value) for kind, value in _tokens(text) if kind not in ("space", "comment")]
+    tokens = [(kind, value) for kind, value in _tokens(text) if kind != "comment"]
     index = 0
     while index < len(tokens):
         kind, value = tokens[index]
@@ -77,11 +81,11 @@ def analyse(text: str) -> Analysis:
         if kind == "pname":
             used.add(value.partition(":")[0])
         if upper == "PREFIX" and index + 2 < len(tokens) and tokens[index + 2][0] == "iri":
-            prefixes[tokens[index + 1][1].rstrip(":")] = urljoin(base, tokens[index + 2][1][1:-1])
+            prefixes[tokens[index + 1][1].rstrip(":")] = _join(base, tokens[index + 2][1][1:-1])
             index += 3
             continue
         if upper == "BASE" and index + 1 < len(tokens) and tokens[index + 1][0] == "iri":
-            base = urljoin(base, tokens[index + 1][1][1:-1])
+            base = _join(base, tokens[index + 1][1][1:-1])
             index += 2
             continue
         if upper in QUERY_FORMS and result.form is None:
@@ -125,13 +129,20 @@ def _star_order(tokens: list[tuple[str, str]], index: int) -> list[str]:
     return list(dict.fromkeys(value[1:] for kind, value in tokens[index:] if kind == "var"))
 
 
+def _join(base: str, iri: str) -> str:
+    # urljoin is slow, and with no BASE (the usual case) it returns the IRI as it is.
+    return urljoin(base, iri) if base else iri
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
-    return [(match.lastgroup or "other", match.group()) for match in _TOKEN.finditer(text)]
+    return [
+        (kind, match.group(kind)) for match in _TOKEN.finditer(text) if (kind := match.lastgroup)
+    ]
 
 
 def _resolve(kind: str, token: str, prefixes: dict[str, str], base: str) -> str:
     if kind == "iri":
-        return urljoin(base, token[1:-1])
+        return _join(base, token[1:-1])
     if kind == "pname":
         prefix, _, local = token.partition(":")
         if prefix in prefixes:
@@ -161,8 +172,9 @@ def add_using(update: str, graphs: list[str], named_graphs: list[str]) -> str:
     )
     pieces, last, depth, previous = [], 0, 0, ""
     for match in _TOKEN.finditer(update):
-        kind, value = match.lastgroup, match.group()
-        if kind in ("space", "comment"):
+        kind = match.lastgroup or "other"
+        value = match.group(kind)
+        if kind == "comment":
             continue
         word = value.upper() if kind == "word" else ""
         if word in ("USING", "WITH"):
@@ -174,9 +186,9 @@ def add_using(update: str, graphs: list[str], named_graphs: list[str]) -> str:
         elif value == "}":
             depth -= 1
         elif word == "WHERE" and depth == 0 and previous != "DELETE":
-            pieces.append(update[last : match.start()])
+            pieces.append(update[last : match.start(kind)])
             pieces.append(clauses)
-            last = match.start()
+            last = match.start(kind)
         previous = word
     pieces.append(update[last:])
     return "".join(pieces)
