@@ -121,7 +121,7 @@ def _index_constraint_parameters() -> None:
     # pySHACL keeps its own reference once it has validated something.
     cached = getattr(shape, "CONSTRAINT_PARAMS", None)
     if isinstance(cached, tuple) and cached and cached[0] is parameters:
-        shape.CONSTRAINT_PARAMS = indexed, *cached[1:]
+        shape.CONSTRAINT_PARAMS = (indexed, *cached[1:])  # type: ignore[attr-defined]
 
 
 def _share_out(top: list[Node], data: Graph, shapes: Graph, processes: int) -> list[list[Node]]:
