@@ -24,8 +24,10 @@ from d4sme_kg.store import QueryRequest
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free one).")
 @click.option(
     "--workers",
-    default=lambda: max(2, 2 * (os.cpu_count() or 1)),
-    show_default="2 per CPU",
+    # One per CPU: each worker of an in-memory store ends up with its own copy of the
+    # pages pyoxigraph writes to while reading (copy-on-write after the fork).
+    default=lambda: max(2, os.cpu_count() or 1),
+    show_default="one per CPU, at least 2",
     type=click.IntRange(1, 64),
     help="Processes that answer queries: web workers when read-only, evaluator "
     "processes behind one web process when writes are on.",
