@@ -4,9 +4,12 @@ For each size (the article graph, then synthetic graphs of 1e4, 1e5, 1e6 quads m
 by ``synthetic.py``) the servers are started one after another on 127.0.0.1, each
 with the same data:
 
-- ``ours``     ``d4sme-kg serve`` (in-memory store; ``--disk`` adds an on-disk run);
+- ``ours``     ``d4sme-kg serve`` (in-memory store; ``--disk`` adds ``ours-disk``, an
+               on-disk store);
 - ``oxigraph`` ``oxigraph serve`` with no ``--location`` (in memory), filled by POSTing
-               the N-Quads to its ``/store`` (the native ceiling);
+               the N-Quads to its ``/store`` (the native ceiling); ``--disk`` adds
+               ``oxigraph-disk``: ``oxigraph load --location DIR`` then
+               ``oxigraph serve --location DIR``;
 - ``rdflib``   ``rdflib-endpoint serve FILE`` (the Python peer).
 
 Every answer of every server is first compared with the answer of an in-process
@@ -15,9 +18,9 @@ isomorphic graphs); a wrong answer is reported as FAIL. Then each query is timed
 with C concurrent keep-alive clients, every request made distinct by a trailing
 ``# n=<counter>`` comment so that no cache answers it. Reported: p50/p99 latency,
 throughput, start and load time, memory of the server process tree (RSS and PSS,
-children included), and the ratios ours/oxigraph and ours/rdflib (geometric mean
-of the per-query throughput ratios). Results go to benchmarks/results/ as JSON and
-Markdown.
+children included), and the ratios ours/oxigraph, ours/rdflib and, with ``--disk``,
+ours-disk/oxigraph-disk (geometric mean of the per-query throughput ratios). Results
+go to benchmarks/results/ as JSON and Markdown.
 
     python benchmarks/endpoint.py                       # all sizes, full
     python benchmarks/endpoint.py --quick               # a few minutes
@@ -29,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import io
 import json
 import math
 import os
@@ -43,7 +45,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pyoxigraph as ox
 
@@ -410,27 +412,32 @@ class Server:
     ready_seconds: float = 0.0  # process start -> serving the data
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-    log: io.TextIOBase | None = None
+    log: TextIO | None = None
 
     def spawn(
         self, command: list[str], env: dict[str, str] | None = None, stdout: Any = None
     ) -> float:
         self.port = free_port() if not self.port else self.port
-        # Kept open for the server's whole life; closed in stop().
-        self.log = open(  # noqa: SIM115
-            RESULTS / "logs" / f"{self.name}-{self.data.label}.log", "w", encoding="utf-8"
-        )
+        log = self.open_log()
         started = time.perf_counter()
         self.process = subprocess.Popen(
             [part.replace("{port}", str(self.port)) for part in command],
-            stdout=stdout if stdout is not None else self.log,
-            stderr=self.log,
+            stdout=stdout if stdout is not None else log,
+            stderr=log,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             env=env,
             cwd=str(RESULTS),
         )
         return started
+
+    def open_log(self) -> TextIO:
+        if self.log is None:
+            # Kept open for the server's whole life; closed in stop().
+            self.log = open(  # noqa: SIM115
+                RESULTS / "logs" / f"{self.name}-{self.data.label}.log", "w", encoding="utf-8"
+            )
+        return self.log
 
     def wait_until(self, started: float, probe: Any, limit: float) -> float:
         deadline = started + limit
@@ -526,8 +533,11 @@ class Ours(Server):
 
 
 class Oxigraph(Server):
-    def start(self) -> None:
+    def start(self, location: str | None = None) -> None:
         self.query_path = "/query"
+        if location is not None:
+            self.start_on_disk(location)
+            return
         started = self.spawn(
             [str(BIN / "oxigraph"), "serve", "--bind", "127.0.0.1:{port}", "--union-default-graph"]
         )
@@ -546,6 +556,57 @@ class Oxigraph(Server):
         self.load_seconds = time.perf_counter() - before
         self.ready_seconds = time.perf_counter() - started
         self.note = "in memory; load = POST /store of the N-Quads"
+
+    def start_on_disk(self, location: str) -> None:
+        """Bulk-load a fresh directory with ``oxigraph load``, then serve it."""
+        log = self.open_log()
+        before = time.perf_counter()
+        command = [
+            str(BIN / "oxigraph"),
+            "load",
+            "--location",
+            location,
+            "--file",
+            str(self.data.path),
+            "--format",
+            "application/n-quads",
+        ]
+        try:
+            loaded = subprocess.run(
+                command,
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                cwd=str(RESULTS),
+                timeout=self.args.start_timeout,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise ServerError(
+                f"oxigraph load did not finish in {self.args.start_timeout:.0f} s"
+            ) from error
+        if loaded.returncode != 0:
+            raise ServerError(
+                f"oxigraph load exited with code {loaded.returncode} "
+                f"(see results/logs/{self.name}-{self.data.label}.log)"
+            )
+        self.load_seconds = time.perf_counter() - before
+        started = self.spawn(
+            [
+                str(BIN / "oxigraph"),
+                "serve",
+                "--location",
+                location,
+                "--bind",
+                "127.0.0.1:{port}",
+                "--union-default-graph",
+            ]
+        )
+        self.start_seconds = self.wait_until(started, self.first_query, self.args.start_timeout)
+        self.ready_seconds = time.perf_counter() - before
+        self.note = (
+            "on disk; load = `oxigraph load` of the N-Quads into a fresh directory "
+            "(before the server starts); ready = load + start"
+        )
 
 
 class RdflibEndpoint(Server):
@@ -837,6 +898,11 @@ def start_server(server: Server, start: Any) -> dict[str, Any]:
     return record
 
 
+def key_width(args: argparse.Namespace) -> int:
+    """Width of the server column in the console lines ("oxigraph-disk" with --disk)."""
+    return 13 if args.disk else 9
+
+
 def measure(
     servers: dict[str, Server],
     records: dict[str, dict[str, Any]],
@@ -885,7 +951,8 @@ def measure(
                 entry.update(summarise(runs[key][name], os.cpu_count() or 1))
             results[name] = entry
             print(
-                f"    {key:9} {name:14} {entry['status']:5} qps={entry.get('qps', '-')} "
+                f"    {key:{key_width(args)}} {name:14} {entry['status']:5} "
+                f"qps={entry.get('qps', '-')} "
                 f"p50={entry.get('p50_ms')}ms cpu/req={entry.get('server_cpu_ms_per_request')}ms "
                 f"others={entry.get('others_cpu_share')} {entry.get('detail', '')[:100]}",
                 flush=True,
@@ -895,6 +962,10 @@ def measure(
 
 
 # -- the run -------------------------------------------------------------------------------------
+
+
+#: (ours, theirs) pairs whose ratio is reported when both ran: the same kind of storage.
+RATIO_PAIRS = (("ours", "oxigraph"), ("ours-disk", "oxigraph-disk"), ("ours", "rdflib"))
 
 
 def geomean_ratio(
@@ -959,6 +1030,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         servers: dict[str, Server] = {}
         records: dict[str, dict[str, Any]] = {}
         disk_dir = RESULTS / f"store-{data.label}"
+        oxigraph_dir = RESULTS / f"oxigraph-store-{data.label}"
         try:
             # Started one at a time (start and load are timed on an otherwise idle server set).
             for name in args.servers:
@@ -969,7 +1041,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         f"(--rdflib-max-size): loading takes minutes and one "
                         f"scan query tens of seconds",
                     }
-                    print(f"    rdflib    skipped: {records['rdflib']['skipped']}", flush=True)
+                    print(
+                        f"    {'rdflib':{key_width(args)}} skipped: {records['rdflib']['skipped']}",
+                        flush=True,
+                    )
                     continue
                 variants: list[tuple[str, Server, Any]] = []
                 if name == "ours":
@@ -984,6 +1059,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 elif name == "oxigraph":
                     oxi = Oxigraph("oxigraph", data, args)
                     variants.append(("oxigraph", oxi, oxi.start))
+                    if args.disk:
+                        _remove_tree(oxigraph_dir)
+                        oxi_disk = Oxigraph("oxigraph-disk", data, args)
+                        variants.append(
+                            (
+                                "oxigraph-disk",
+                                oxi_disk,
+                                lambda o=oxi_disk, p=oxigraph_dir: o.start(str(p)),
+                            )
+                        )
                 elif name == "rdflib":
                     rdf = RdflibEndpoint("rdflib", data, args)
                     variants.append(("rdflib", rdf, rdf.start))
@@ -994,21 +1079,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         f"start {records[key]['start_s']} s, load {records[key]['load_s']} s, "
                         f"{records[key]['memory_idle']}"
                     )
-                    print(f"    {key:9} {shown}", flush=True)
+                    print(f"    {key:{key_width(args)}} {shown}", flush=True)
             measure(servers, records, data, expected, concrete, args)
         finally:
             for server in servers.values():
                 server.stop()
             _remove_tree(disk_dir)
+            _remove_tree(oxigraph_dir)
         entry["servers"] = records
         ratios: dict[str, Any] = {}
-        for other in ("oxigraph", "rdflib"):
-            if other in records and "skipped" not in records[other] and "ours" in records:
-                value, used = geomean_ratio(records["ours"], records[other], names)
+        for mine, other in RATIO_PAIRS:
+            if other in records and "skipped" not in records[other] and mine in records:
+                value, used = geomean_ratio(records[mine], records[other], names)
                 cpu, _used = geomean_ratio(
-                    records["ours"], records[other], names, "server_cpu_ms_per_request", invert=True
+                    records[mine], records[other], names, "server_cpu_ms_per_request", invert=True
                 )
-                ratios[f"ours/{other}"] = {"geomean": value, "queries": used, "cpu_geomean": cpu}
+                ratios[f"{mine}/{other}"] = {"geomean": value, "queries": used, "cpu_geomean": cpu}
         entry["ratios"] = ratios
         report["sizes"].append(entry)
         print(f"   ratios: { {k: v['geomean'] for k, v in ratios.items()} }", flush=True)
@@ -1040,10 +1126,15 @@ def _package_version(name: str) -> str:
 
 # -- the report ----------------------------------------------------------------------------------
 
+
+def _oxigraph_target(label: str) -> float | None:
+    return 0.3 if label == "article" else (0.5 if label in ("1e5", "1e6") else None)
+
+
 TARGETS = {
-    "ours/oxigraph": lambda label: (
-        0.3 if label == "article" else (0.5 if label in ("1e5", "1e6") else None)
-    ),
+    "ours/oxigraph": _oxigraph_target,
+    # on-disk against on-disk: the same targets as in memory
+    "ours-disk/oxigraph-disk": _oxigraph_target,
     "ours/rdflib": lambda label: 20.0,
 }
 
@@ -1073,14 +1164,25 @@ def markdown(report: dict[str, Any]) -> str:
         "Throughput ratio = geomean of ours qps / their qps. CPU ratio = geomean of their "
         "server CPU per request / ours (the same ratio on an idle machine, and much less "
         "disturbed by other work on the machine than throughput).",
+    ]
+    ratio_keys = ["ours/oxigraph", "ours/rdflib"]
+    ratio_head = "| size | quads | ours / oxigraph (qps) | CPU ratio | target | "
+    if meta["args"].get("disk"):
+        # on-disk against on-disk, next to in memory against in memory
+        ratio_keys.insert(1, "ours-disk/oxigraph-disk")
+        ratio_head += "ours-disk / oxigraph-disk (qps) | CPU ratio | target | "
+        out[-1] += (
+            " ours-disk / oxigraph-disk: both servers on an on-disk store (Oxigraph's "
+            "bulk-loaded by `oxigraph load`)."
+        )
+    out += [
         "",
-        "| size | quads | ours / oxigraph (qps) | CPU ratio | target | "
-        "ours / rdflib-endpoint (qps) | CPU ratio | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ratio_head + "ours / rdflib-endpoint (qps) | CPU ratio | target |",
+        "|---|---:|" + "---:|---:|---:|" * len(ratio_keys),
     ]
     for entry in report["sizes"]:
         cells = [entry["dataset"], str(entry["quads"])]
-        for key in ("ours/oxigraph", "ours/rdflib"):
+        for key in ratio_keys:
             ratio = entry["ratios"].get(key)
             target = TARGETS[key](entry["dataset"])
             if ratio is None or ratio["geomean"] is None:
@@ -1126,10 +1228,8 @@ def markdown(report: dict[str, Any]) -> str:
         head = ["query", "rows"]
         for key in servers:
             head += [f"{key} qps", f"{key} p50", f"{key} p99", f"{key} cpu/req"]
-        if "oxigraph" in servers and "ours" in servers:
-            head.append("ours/oxigraph")
-        if "rdflib" in servers and "ours" in servers:
-            head.append("ours/rdflib")
+        pairs = [(a, b) for a, b in RATIO_PAIRS if a in servers and b in servers]
+        head += [f"{a}/{b}" for a, b in pairs]
         out += ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(head) - 2)]
         for name in [q[0] for q in QUERIES] + [PING[0]]:
             rows = "–"
@@ -1146,15 +1246,14 @@ def markdown(report: dict[str, Any]) -> str:
                     str(result.get("p99_ms", "–")),
                     str(result.get("server_cpu_ms_per_request", "–")),
                 ]
-            for other in ("oxigraph", "rdflib"):
-                if other in servers and "ours" in servers:
-                    a = entry["servers"]["ours"]["queries"].get(name, {})
-                    b = entry["servers"][other]["queries"].get(name, {})
-                    if a.get("qps") and b.get("qps"):
-                        both = a.get("status") == b.get("status") == "OK"
-                        cells.append(f"{a['qps'] / b['qps']:.3g}" + ("" if both else " (FAIL)"))
-                    else:
-                        cells.append("–")
+            for mine, other in pairs:
+                a = entry["servers"][mine]["queries"].get(name, {})
+                b = entry["servers"][other]["queries"].get(name, {})
+                if a.get("qps") and b.get("qps"):
+                    both = a.get("status") == b.get("status") == "OK"
+                    cells.append(f"{a['qps'] / b['qps']:.3g}" + ("" if both else " (FAIL)"))
+                else:
+                    cells.append("–")
             label = name + (" (not in ratios)" if name == PING[0] else "")
             out.append("| " + " | ".join([label, rows, *cells]) + " |")
         shares = [
@@ -1232,7 +1331,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="untimed requests per query first (default 5; quick 2)",
     )
-    parser.add_argument("--disk", action="store_true", help="also run ours with an on-disk store")
+    parser.add_argument(
+        "--disk",
+        action="store_true",
+        help="also run ours and oxigraph with an on-disk store (ours-disk, oxigraph-disk)",
+    )
     parser.add_argument(
         "--workers", type=int, default=None, help="ours: worker processes (default: the CLI's)"
     )
