@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -61,6 +63,8 @@ def d4sme_server(
         stdout=subprocess.DEVNULL,
         text=True,
         env={**os.environ, **(env or {})},
+        # Its own process group: stopping it stops its workers and evaluators too.
+        start_new_session=True,
     )
     lines: list[str] = []
     try:
@@ -72,10 +76,13 @@ def d4sme_server(
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        # Whatever of the group outlived the server (nothing should) holds the log pipe.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         if process.stderr is not None:
             process.stderr.close()
 

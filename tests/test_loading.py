@@ -79,14 +79,20 @@ def test_the_servers_load_gives_the_same_graphs(base: str | None) -> None:
 
     from d4sme_kg.loading import add_oxigraph_triples, load_for_serving
     from d4sme_kg.project import CONTENT_PARTS
+    from d4sme_kg.sparql_constraints import to_oxigraph
 
     from .graphs import assert_same_graph
 
     project = Project.from_root(None, base)
     kg = load_project(project, PARTS)
     store = ox.Store()
-    union, shapes = load_for_serving(project, store)
+    union, shapes, checked = load_for_serving(project, store)
     assert_same_graph(kg.union(), union)
+    # As validation loaded it before: the union written out and read by pyoxigraph.
+    assert_same_graph(
+        add_oxigraph_triples(Graph(), to_oxigraph(union)), add_oxigraph_triples(Graph(), checked)
+    )
+    assert list(checked.named_graphs()) == []
     assert_same_graph(kg.parts["shapes"], shapes)
     # The store against each part written out and read back (pyoxigraph keeps numbers
     # in canonical form either way: "1.0"^^xsd:decimal is "1").

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from d4sme_kg.sparql import add_using, analyse
@@ -50,3 +52,13 @@ def test_add_using_refuses_a_second_dataset_and_bad_iris() -> None:
         add_using("WITH <g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", ["http://x/"], [])
     with pytest.raises(ValueError, match="not an IRI"):
         add_using("INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }", ["http://x/> } ; DROP ALL #"], [])
+
+
+def test_long_whitespace_is_read_in_linear_time() -> None:
+    # A regression guard: trailing whitespace used to be retried from every position.
+    # Quadratic, 100,000 spaces took many minutes; linear, they take milliseconds.
+    started = time.monotonic()
+    analysis = analyse("ASK {}" + " " * 100_000)
+    assert analysis.form == "ASK"
+    assert add_using("INSERT { } WHERE { }" + " \n" * 50_000, ["http://g"], []).count("USING") == 1
+    assert time.monotonic() - started < 5

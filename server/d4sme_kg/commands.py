@@ -91,15 +91,17 @@ def serve(
     from d4sme_kg.web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # Read-only local stores are answered by the web workers themselves; with writes on
-    # there is one web process, and the evaluator processes hold the data.
-    read_only = not read_token() and not store.startswith(("sparql+http://", "sparql+https://"))
+    # Read-only, the web workers answer queries themselves (a remote store holds no data
+    # here); with writes on there is one web process, and the evaluator processes hold
+    # the one copy of the data the writes change.
+    read_only = not read_token()
     config = {
         "ROOT": str(project.root),
         "BASE_IRI": project.base,
         "STORE": store,
         "WORKERS": workers,
         "ENGINE": "inline" if read_only else "pool",
+        "PREFORK": True,
         "TIMEOUT": timeout,
         "FEDERATE": list(federate),
         "DATA_FILES": list(data_files),
@@ -126,6 +128,7 @@ def serve(
         threads=threads,
         query_timeout=timeout,
         on_ready=announce,
+        on_fork=kg.backend.start,
         on_exit=kg.backend.close,
     )
     run(app, options)

@@ -75,16 +75,19 @@ def load_project(project: Project, parts: Iterable[str] = PARTS) -> KnowledgeGra
     return kg
 
 
-def load_for_serving(project: Project, store: ox.Store) -> tuple[Graph, Graph]:
-    """The server's start: (content parts as one graph, shapes) and ``store`` filled.
+def load_for_serving(project: Project, store: ox.Store) -> tuple[Graph, Graph, ox.Store]:
+    """The server's start: ``store`` filled, and what validation needs.
 
-    ``store`` gets one named graph per content part; the rdflib graphs are only what
-    validation needs, built once each (no graph per part, no merging afterwards).
+    ``store`` gets one named graph per content part. Returned: the content parts as one
+    rdflib graph and as one pyoxigraph default graph (pySHACL and the SPARQL-based
+    constraints read them), and the shapes; each built once, from one parse per file.
     """
     union = bind_prefixes(Graph(), project.base)
     shapes = bind_prefixes(Graph(), project.base)
+    checked = ox.Store()
     for path in project.files("shapes"):
         parse_file(shapes, path, project)
+    to_ox = _OxConverter()
     for part in CONTENT_PARTS:
         if part == "source":
             # The source text is generated from the data (kgo:sourceFile), now complete.
@@ -95,13 +98,14 @@ def load_for_serving(project: Project, store: ox.Store) -> tuple[Graph, Graph]:
                 triples.extend(_parse_triples(path, project))
         union.addN((s, p, o, union) for s, p, o in triples)
         graph = ox.NamedNode(project.graph_iri(part))
-        to_ox = _OxConverter()
         # Valid RDF: subjects are IRIs or blank nodes, predicates IRIs.
-        store.extend(
+        quads = [
             ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph)  # type: ignore[arg-type]
             for s, p, o in triples
-        )
-    return union, shapes
+        ]
+        store.extend(quads)
+        checked.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    return union, shapes, checked
 
 
 def parse_file(graph: Graph, path: Path, project: Project) -> None:

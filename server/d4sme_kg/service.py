@@ -69,6 +69,9 @@ class Settings:
     #: "inline": in the web process, which is retired after a runaway query (only under
     #: ``d4sme-kg serve``, whose gunicorn replaces it; read-only stores only).
     engine: str = "pool"
+    #: True when worker processes are forked after start-up (gunicorn with a preloaded
+    #: app): each starts its own evaluators (Backend.start), none run in the arbiter.
+    prefork: bool = False
     timeout: float = 10.0
     federate: list[str] = field(default_factory=list)
     validate: bool = True

@@ -41,9 +41,14 @@ def gunicorn_options(
     threads: int,
     query_timeout: float,
     on_ready: Callable[[str], None],
+    on_fork: Callable[[], None],
     on_exit: Callable[[], None],
 ) -> dict[str, Any]:
-    """The gunicorn settings of ``serve``; ``on_ready`` gets the base URL once bound."""
+    """The gunicorn settings of ``serve``.
+
+    ``on_ready`` gets the base URL once bound; ``on_fork`` runs in each new worker
+    before it starts any thread; ``on_exit`` when the arbiter stops.
+    """
 
     def when_ready(arbiter: Any) -> None:
         address = arbiter.LISTENERS[0].sock.getsockname()
@@ -62,16 +67,19 @@ def gunicorn_options(
         # The arbiter's heartbeat check; gthread workers beat from their event loop,
         # which a query never blocks.
         "timeout": max(30, int(query_timeout * 3)),
-        "graceful_timeout": int(query_timeout) + 2,
-        # A GET query may be long; the service's own length limit answers 413 with a
-        # message (gunicorn still caps the request line at 1 MB).
-        "limit_request_line": 0,
-        # X-Forwarded-* are trusted only with --behind-proxy, by werkzeug's ProxyFix.
+        # A stopping worker lets its requests in flight finish (retired workers too).
+        "graceful_timeout": int(query_timeout) + 5,
+        # gunicorn's largest bounded request line (0 would mean no bound at all): a GET
+        # query of up to about 8 KB once URL-encoded; longer ones go by POST.
+        "limit_request_line": 8190,
+        # X-Forwarded-* are trusted only with --behind-proxy, by werkzeug's ProxyFix;
+        # gunicorn itself trusts no peer.
         "secure_scheme_headers": {},
-        "forwarded_allow_ips": "127.0.0.1",
+        "forwarded_allow_ips": "",
         "proc_name": "d4sme-kg",
         "worker_tmp_dir": "/dev/shm" if Path("/dev/shm").is_dir() else None,
         "when_ready": when_ready,
+        "post_fork": lambda arbiter, worker: on_fork(),
         "on_exit": lambda arbiter: on_exit(),
         "loglevel": "warning",
         "accesslog": None,

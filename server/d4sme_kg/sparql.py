@@ -134,9 +134,17 @@ def _join(base: str, iri: str) -> str:
     return urljoin(base, iri) if base else iri
 
 
+def _end(text: str) -> int:
+    # Trailing whitespace is left out: the pattern would try it from every position
+    # (each try running to the end), quadratic in its length.
+    return len(text.rstrip())
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     return [
-        (kind, match.group(kind)) for match in _TOKEN.finditer(text) if (kind := match.lastgroup)
+        (kind, match.group(kind))
+        for match in _TOKEN.finditer(text, 0, _end(text))
+        if (kind := match.lastgroup)
     ]
 
 
@@ -171,7 +179,7 @@ def add_using(update: str, graphs: list[str], named_graphs: list[str]) -> str:
         f"USING NAMED <{g}> " for g in named_graphs
     )
     pieces, last, depth, previous = [], 0, 0, ""
-    for match in _TOKEN.finditer(update):
+    for match in _TOKEN.finditer(update, 0, _end(update)):
         kind = match.lastgroup or "other"
         value = match.group(kind)
         if kind == "comment":

@@ -177,8 +177,7 @@ def _solutions(store: ox.Store, text: str, focus: Node | None = None) -> ox.Quer
     bindings: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None = (
         {ox.Variable("this"): _to_ox(focus)} if focus is not None else None
     )
-    # The union: the server's own store, one named graph per part, serves here too.
-    result = store.query(text, substitutions=bindings, use_default_graph_as_union=True)
+    result = store.query(text, substitutions=bindings)
     if not isinstance(result, ox.QuerySolutions):
         raise ShapesError("a SHACL-SPARQL constraint or target must be a SELECT query")
     return result

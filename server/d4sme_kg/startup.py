@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -55,7 +56,11 @@ def open_service(
     started = time.monotonic()
     project = Project.from_root(settings.root, settings.base_iri)
     writable = bool(settings.update_token)
-    on_runaway = retire_this_process if settings.engine == "inline" and not writable else None
+    on_runaway = None
+    if settings.engine == "inline" and not writable:
+        # Past gunicorn's own graceful stop (limit + 5 s): the requests still in flight on
+        # the retiring worker, which may have started up to then, get their full limit.
+        on_runaway = partial(retire_this_process, grace=settings.timeout + 10)
     if settings.store.startswith(("sparql+http://", "sparql+https://")):
         from d4sme_kg.store.remote import RemoteBackend
 
@@ -67,7 +72,9 @@ def open_service(
     if disk is not None and disk_store_is_loaded(disk):
         shapes = load_project(project, ["shapes"]).parts["shapes"]
         _call(meanwhile)
-        backend = LocalBackend(None, disk, settings.workers, writable, on_runaway)
+        backend = LocalBackend(
+            None, disk, settings.workers, writable, on_runaway, not settings.prefork
+        )
         log.info("reopened %s (%d triples)", disk, backend.size())
         return KnowledgeGraphService(settings, project, backend, shapes, started)
 
@@ -82,9 +89,9 @@ def open_service(
             pending = _start(to_rdflib(everything) + kg.parts["ontology"], shapes)
     else:
         # The project's own data: each file parsed once, straight into the store too.
-        union, shapes = load_for_serving(project, store)
+        union, shapes, checked = load_for_serving(project, store)
         if settings.validate:
-            pending = _start(union, shapes, store)
+            pending = _start(union, shapes, checked)
     _call(meanwhile)
     if pending is not None:
         report = pending()
@@ -93,9 +100,13 @@ def open_service(
     if disk is not None:
         create_disk_store(disk, store)
         del store
-        backend = LocalBackend(None, disk, settings.workers, writable, on_runaway)
+        backend = LocalBackend(
+            None, disk, settings.workers, writable, on_runaway, not settings.prefork
+        )
     else:
-        backend = LocalBackend(store, None, settings.workers, writable, on_runaway)
+        backend = LocalBackend(
+            store, None, settings.workers, writable, on_runaway, not settings.prefork
+        )
     return KnowledgeGraphService(settings, project, backend, shapes, started)
 
 

@@ -103,7 +103,7 @@ def start_validation(
 
     With ``processes`` > 1, pySHACL runs in forked processes meanwhile, so the caller
     can get on with other work (nothing else may fork or start threads until then).
-    ``store``: the same triples in pyoxigraph, if the caller has them (in any graphs).
+    ``store``: the same triples in a pyoxigraph default graph, if the caller has them.
     """
     core = shapes
     extra: list[SparqlResult] = []

@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import http.client
 import io
@@ -28,6 +29,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -313,6 +315,8 @@ class Server:
             stderr=subprocess.PIPE,
             text=True,
             env=env,
+            # Its own process group: stopping it stops its workers and evaluators too.
+            start_new_session=True,
         )
         assert self.process.stderr is not None
         deadline = time.monotonic() + 120
@@ -344,6 +348,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process is not None:
+            # Whatever of the group outlived the server (nothing should) holds the log pipe.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         if self._drainer is not None:
             self._drainer.join(timeout=5)
         if self.process is not None and self.process.stderr is not None:

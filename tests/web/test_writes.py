@@ -19,6 +19,7 @@ PREFIXES = (
     "PREFIX schema: <https://schema.org/> "
 )
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +159,27 @@ def test_writes_to_an_on_disk_store_survive_a_restart(tmp_path: Path) -> None:
         assert ask(base, 'ASK { kg:posco skos:altLabel "POSCO Holdings"@en }')
         health = http("GET", f"{base}/healthz").json()
         assert health["store"].startswith("on-disk")
+
+
+def test_with_writes_on_a_runaway_query_is_stopped_and_the_rest_stays_right() -> None:
+    # With writes on, queries run in evaluator processes under one gunicorn worker: the
+    # worker's own, so that replacing a stopped one works and no answer goes astray.
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with d4sme_server(
+        ["--workers", "1", "--timeout", "1"], env={"D4SME_KG_UPDATE_TOKEN": TOKEN}
+    ) as base:
+        stopped = http("GET", f"{base}/sparql?{urlencode({'query': slow})}")
+        assert stopped.status == 503 and "1 s limit" in stopped.json()["detail"]
+        for number in range(3):
+            query = f"SELECT ?n WHERE {{ BIND({number} AS ?n) }}"
+            reply = http("GET", f"{base}/sparql?{urlencode({'query': query})}")
+            assert reply.status == 200, reply.text
+            assert reply.json()["results"]["bindings"] == [
+                {"n": {"type": "literal", "value": str(number), "datatype": XSD_INTEGER}}
+            ]
+        before = count(base)
+        assert update(base, PREFIXES + 'INSERT DATA { kg:kakao skos:altLabel "K"@en }').status in (
+            200,
+            204,
+        )
+        assert count(base) == before + 1

@@ -78,6 +78,10 @@ class Backend(Protocol):
     description: str
     writable: bool
 
+    def start(self) -> None:
+        """Start what answers queries in this process (a pre-fork server calls it in each
+        worker, right after the fork and before any thread)."""
+
     def query(self, request: QueryRequest) -> QueryAnswer: ...
 
     def graphs(self) -> list[str]: ...

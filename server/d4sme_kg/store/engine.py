@@ -7,6 +7,7 @@ query that runs too long can be stopped by ending the process.
 from __future__ import annotations
 
 import re
+import traceback
 from itertools import islice
 from typing import IO, Any, cast
 
@@ -27,6 +28,18 @@ class EngineError(Exception):
 
 def evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     """Answer one request dict; the reply is a dict with ``body`` or raises EngineError."""
+    try:
+        return _evaluate(store, request)
+    except EngineError as error:
+        # The error goes on alone: its traceback holds pyoxigraph's result iterators,
+        # which must be freed on the thread that made them (they are thread-bound), and
+        # the caller may hand the error to another thread.
+        failure = EngineError(error.kind, error.message)
+        traceback.clear_frames(error.__traceback__)
+    raise failure
+
+
+def _evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     operation = request["op"]
     if operation == "query":
         return _query(store, request)
@@ -75,10 +88,7 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
             ox.Variable(k): _to_ox(v) for k, v in request["bindings"].items()
         }
 
-    def run() -> Any:
-        return _guard(lambda: store.query(request["text"], **options), "syntax")
-
-    result = run()
+    result = _guard(lambda: store.query(request["text"], **options), "syntax")
     limit = int(request["max_rows"])
     if isinstance(result, ox.QueryBoolean):
         solutions = Solutions((), (), bool(result))
@@ -94,7 +104,7 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
             )
         )
         if variables == found:
-            return _solutions_natively(result, request["result_format"], limit, run)
+            return _solutions_natively(result, request["result_format"], limit)
         rows = _guard(lambda: list(islice(result, limit + 1)), "evaluation")
         if len(rows) > limit:
             raise EngineError("too_many_rows", f"the result has more than {limit} rows")
@@ -126,72 +136,60 @@ _NATIVE_FORMATS = {
 }
 
 
-#: The fewest bytes one solution takes in a format ("{}," in JSON, CRLF in CSV, an empty
-#: <result/> element in XML): a body of at most ``limit`` times that many bytes cannot
-#: hold more than ``limit`` rows, and needs no counting.
-_ROW_BYTES = {"json": 3, "csv": 2, "xml": 17}
-
-
-class _TooBig(EngineError):
-    """The answer outgrew the size under which its rows need no counting."""
-
-    def __init__(self) -> None:
-        super().__init__("too_many_rows", "the result may have too many rows")
-
-
 class _Sink:
-    """A write target for pyoxigraph's writers that keeps the chunks and watches limits.
+    """A write target for pyoxigraph's writers that counts rows on the way.
 
-    ``max_lines``: TSV writes one line per solution (newlines inside literals are
-    escaped), so counting lines counts rows exactly, and a result over the limit is
-    abandoned as soon as it has ``limit + 1`` rows. ``max_bytes``: see _ROW_BYTES.
+    ``marker`` starts or ends every solution and nothing else: a newline in TSV (one
+    line per solution, newlines inside literals are escaped, plus the header line) and
+    ``<result>`` in XML (``<`` inside literals is escaped). Past ``limit`` rows the
+    writing stops with the too_many_rows error, so a huge answer is never built.
     """
 
-    def __init__(self, max_lines: int | None = None, max_bytes: int | None = None) -> None:
-        self.max_lines = max_lines
-        self.max_bytes = max_bytes
-        self.lines = 0
-        self.size = 0
+    def __init__(self, limit: int, marker: bytes, header: int) -> None:
+        self.limit = limit
+        self.marker = marker
+        self.header = header  # markers that are not rows (the TSV header line)
+        self.count = 0
+        self.tail = b""  # the end of the previous chunk: a marker may span two
         self.chunks: list[bytes] = []
 
     def write(self, chunk: bytes) -> int:
-        if self.max_lines is not None:
-            self.lines += chunk.count(b"\n")
-            if self.lines - 1 > self.max_lines:
-                raise EngineError(
-                    "too_many_rows", f"the result has more than {self.max_lines} rows"
-                )
-        self.size += len(chunk)
-        if self.max_bytes is not None and self.size > self.max_bytes:
-            raise _TooBig()
-        self.chunks.append(bytes(chunk))
-        return len(chunk)
+        data = bytes(chunk)
+        self.count += (self.tail + data).count(self.marker)
+        self.tail = data[-(len(self.marker) - 1) :] if len(self.marker) > 1 else b""
+        if self.rows > self.limit:
+            raise EngineError("too_many_rows", f"the result has more than {self.limit} rows")
+        self.chunks.append(data)
+        return len(data)
 
     def flush(self) -> None:
         """Nothing is buffered here."""
+
+    @property
+    def rows(self) -> int:
+        return self.count - self.header
 
     def body(self) -> bytes:
         return b"".join(self.chunks)
 
 
-def _solutions_natively(
-    result: ox.QuerySolutions, fmt: str, limit: int, again: Any
-) -> dict[str, Any]:
-    """Serialise with pyoxigraph's own writers (several times faster than in Python)."""
-    if fmt in _ROW_BYTES:
-        small = _Sink(max_bytes=limit * _ROW_BYTES[fmt])
-        try:
-            _write(result, small, _NATIVE_FORMATS[fmt])
-            return {"kind": "solutions", "body": small.body(), "rows": None}
-        except _TooBig:
-            result = again()  # a large answer: evaluated again, its rows counted
-    counted = _Sink(max_lines=limit)
-    _write(result, counted, ox.QueryResultsFormat.TSV)
-    body = counted.body()
+def _solutions_natively(result: ox.QuerySolutions, fmt: str, limit: int) -> dict[str, Any]:
+    """Serialise with pyoxigraph's own writers (several times faster than in Python).
+
+    One evaluation, rows counted while writing: XML and TSV directly; JSON and CSV are
+    written from the counted TSV (parsed back, natively too).
+    """
+    if fmt == "xml":
+        sink = _Sink(limit, b"<result>", header=0)
+        _write(result, sink, ox.QueryResultsFormat.XML)
+        return {"kind": "solutions", "body": sink.body(), "rows": sink.rows}
+    sink = _Sink(limit, b"\n", header=1)
+    _write(result, sink, ox.QueryResultsFormat.TSV)
+    body = sink.body()
     if fmt != "tsv":
         parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
         body = parsed.serialize(format=_NATIVE_FORMATS[fmt]) or b""
-    return {"kind": "solutions", "body": body, "rows": counted.lines - 1}
+    return {"kind": "solutions", "body": body, "rows": sink.rows}
 
 
 def _write(result: ox.QuerySolutions, sink: _Sink, fmt: ox.QueryResultsFormat) -> None:

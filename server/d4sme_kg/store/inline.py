@@ -48,6 +48,10 @@ class InlineEngine:
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._idle = 0
 
+    def start(self) -> None:
+        """Open this process's store now rather than on the first query."""
+        self._process_store()
+
     def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Answer ``request``; past ``timeout`` seconds raise QueryTimeout and retire."""
         job = _Job(self._process_store(), request)
@@ -82,7 +86,7 @@ class InlineEngine:
             try:
                 job.reply = evaluate(job.store, job.request)
             except EngineError as error:
-                job.error = error
+                job.error = error  # evaluate() raises it free of pyoxigraph objects
             except Exception as error:  # a reply, never a silent death of the thread
                 job.error = EngineError("internal", f"{type(error).__name__}: {error}")
             job.done.release()

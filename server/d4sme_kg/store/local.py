@@ -31,7 +31,8 @@ class LocalBackend:
 
     ``on_runaway`` asks for inline evaluation: it is what retires the process when a
     query runs past its limit (see store.inline); writable stores always use the pool,
-    whose processes share the one copy of the data that writes change.
+    whose processes share the one copy of the data that writes change. ``start=False``
+    leaves starting the evaluators to :meth:`start`, in the process that will use them.
     """
 
     def __init__(
@@ -41,6 +42,7 @@ class LocalBackend:
         workers: int,
         writable: bool,
         on_runaway: Callable[[], None] | None = None,
+        start: bool = True,
     ) -> None:
         self.writable = writable
         self._path = path
@@ -58,13 +60,13 @@ class LocalBackend:
             factory = _open_writable(path) if writable else _open_read_only(path)
         self._pool: EvaluatorPool | None = None
         self._engine: EvaluatorPool | InlineEngine
+        # Asked here, with no thread nor process started, so that the caller may still fork
+        # (gunicorn's workers); the engines start what they need on first use.
+        info = evaluate(factory(), {"op": "graphs"})
         if on_runaway is not None and not writable:
-            # Asked here, with no thread started, so that forking the workers stays safe.
-            info = evaluate(factory(), {"op": "graphs"})
             self._engine = InlineEngine(factory, on_runaway)
         else:
-            self._pool = self._engine = EvaluatorPool(factory, size)
-            info = self._pool.run({"op": "graphs"}, timeout=60)
+            self._pool = self._engine = EvaluatorPool(factory, size, start)
         self._graphs: list[str] = info["graphs"]
         self._size: int = info["size"]
 
@@ -72,6 +74,9 @@ class LocalBackend:
     def inline(self) -> bool:
         """True when queries are evaluated in the web process itself."""
         return self._pool is None
+
+    def start(self) -> None:
+        self._engine.start()
 
     def query(self, request: QueryRequest) -> QueryAnswer:
         reply = self._engine.run(request.message(), request.timeout)

@@ -8,9 +8,12 @@ child is killed and replaced, and the other evaluators keep answering meanwhile.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -59,17 +62,40 @@ class _Evaluator:
 
 
 class EvaluatorPool:
-    """A fixed number of evaluator processes handing out one request at a time each."""
+    """A fixed number of evaluator processes handing out one request at a time each.
 
-    def __init__(self, factory: StoreFactory, size: int) -> None:
+    The evaluators are started on first use, by the process that uses them: a pool made
+    before gunicorn forks its worker belongs to that worker, not to the arbiter.
+    """
+
+    def __init__(self, factory: StoreFactory, size: int, start: bool = True) -> None:
         self._context = multiprocessing.get_context("fork")
         self._factory = factory
+        self.size = max(1, size)
+        self._start_lock = threading.Lock()
+        self._pid = -1
         self._idle: queue.Queue[_Evaluator] = queue.Queue()
         self._all: list[_Evaluator] = []
         self._lock = threading.Lock()
-        self.size = max(1, size)
-        for _ in range(self.size):
-            self._add()
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start this process's evaluators, if not yet done (forking is safest before any
+        thread exists: a lock held by another thread would stay held in the child)."""
+        self._ready()
+
+    def _ready(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._start_lock:
+            if self._pid != os.getpid():
+                self._idle = queue.Queue()
+                self._all = []
+                self._lock = threading.Lock()
+                for _ in range(self.size):
+                    self._add()
+                self._pid = os.getpid()
 
     def _add(self) -> None:
         with self._lock:
@@ -81,6 +107,7 @@ class EvaluatorPool:
 
     def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send ``request`` to an idle evaluator; raise QueryTimeout past ``timeout`` seconds."""
+        self._ready()
         deadline = time.monotonic() + timeout
         try:
             evaluator = self._idle.get(timeout=timeout)
@@ -90,14 +117,15 @@ class EvaluatorPool:
             evaluator.connection.send(request)
             remaining = max(0.0, deadline - time.monotonic())
             if not evaluator.connection.poll(remaining):
-                self._replace(evaluator)
-                evaluator = None  # type: ignore[assignment]
+                # Never back to the idle queue, even if replacing it fails: it is busy.
+                stuck, evaluator = evaluator, None  # type: ignore[assignment]
+                self._replace(stuck)
                 raise QueryTimeout(timeout)
             reply: dict[str, Any] = evaluator.connection.recv()
         except (EOFError, OSError, BrokenPipeError):
             if evaluator is not None:
-                self._replace(evaluator)
-                evaluator = None  # type: ignore[assignment]
+                broken, evaluator = evaluator, None  # type: ignore[assignment]
+                self._replace(broken)
             raise EngineError("internal", "the evaluator stopped unexpectedly") from None
         finally:
             if evaluator is not None:
@@ -108,6 +136,7 @@ class EvaluatorPool:
 
     def broadcast(self, request: dict[str, Any]) -> None:
         """Send ``request`` to every evaluator, waiting until each is idle (for writes)."""
+        self._ready()
         taken = [self._idle.get() for _ in range(self.size)]
         try:
             for evaluator in taken:
@@ -128,6 +157,8 @@ class EvaluatorPool:
         self._add()
 
     def close(self) -> None:
+        if self._pid != os.getpid():
+            return  # started by another process (or never): not ours to stop
         with self._lock:
             evaluators = list(self._all)
             self._all.clear()
@@ -138,6 +169,13 @@ class EvaluatorPool:
 def _serve(connection: Connection, factory: StoreFactory, inherited: list[Connection]) -> None:
     for other in inherited:
         other.close()
+    # The handlers of the web process (gunicorn's worker catches SIGTERM to stop
+    # gracefully) must not keep an evaluator alive: back to the defaults. Ctrl-C in a
+    # terminal reaches the whole process group; the server stops its evaluators itself.
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.set_wakeup_fd(-1)
     _die_with_parent()
     store = factory()
     while True:
@@ -157,9 +195,6 @@ def _serve(connection: Connection, factory: StoreFactory, inherited: list[Connec
 def _die_with_parent() -> None:
     """Ask Linux to kill this evaluator when the web process dies, however it dies."""
     try:
-        import ctypes
-        import signal
-
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)

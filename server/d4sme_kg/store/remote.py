@@ -42,6 +42,9 @@ class RemoteBackend:
         count = self._select(system_query("triple-count"), self._timeout)
         self._size = int(count.rows[0]["triples"][1]) if count.rows else 0
 
+    def start(self) -> None:
+        """Nothing to start: each request is an HTTP call."""
+
     def query(self, request: QueryRequest) -> QueryAnswer:
         form = analyse(request.text).form
         if form in ("SELECT", "ASK"):

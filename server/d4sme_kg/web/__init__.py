@@ -88,10 +88,16 @@ class AccessLog:
             status[0] = line.split(" ", 1)[0]
             return start_response(line, headers, exc_info)
 
-        body = self.wsgi_app(environ, start)
-        if access_log.isEnabledFor(logging.INFO):
-            # WSGI hands the path over as Latin-1; the IRIs here are UTF-8.
-            path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
-            elapsed = (time.perf_counter() - started) * 1000
-            access_log.info("%s %s %s %.1fms", environ["REQUEST_METHOD"], path, status[0], elapsed)
-        return body
+        try:
+            return self.wsgi_app(environ, start)
+        except BaseException:
+            status[0] = "500"
+            raise
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                # WSGI hands the path over as Latin-1; the IRIs here are UTF-8.
+                raw = environ.get("PATH_INFO", "").encode("latin-1", "replace")
+                path = raw.decode("utf-8", "replace")
+                elapsed = (time.perf_counter() - started) * 1000
+                method = environ.get("REQUEST_METHOD", "-")
+                access_log.info("%s %s %s %.1fms", method, path, status[0], elapsed)

@@ -20,14 +20,16 @@ def choose(request: Request, offered: tuple[Format, ...], explicit: str | None =
     ``explicit`` (a ``format`` parameter or a URL suffix) wins over the Accept header;
     when nothing offered is acceptable, FormatError (406) names what is offered.
     """
-    return _choose(request.headers.get("Accept", ""), offered, explicit)
+    key = explicit.strip().lower() if explicit else None
+    if key is not None and len(key) > 100:
+        raise FormatError("the format parameter is too long to name a format")
+    return _choose(request.headers.get("Accept", ""), offered, key)
 
 
 # Clients send the same few Accept headers again and again: the choice is remembered.
 @lru_cache(maxsize=512)
-def _choose(accept_header: str, offered: tuple[Format, ...], explicit: str | None) -> Format:
-    if explicit:
-        key = explicit.strip().lower()
+def _choose(accept_header: str, offered: tuple[Format, ...], key: str | None) -> Format:
+    if key:
         for fmt in offered:
             if key in (
                 fmt.name,
@@ -38,8 +40,7 @@ def _choose(accept_header: str, offered: tuple[Format, ...], explicit: str | Non
             ):
                 return fmt
         raise FormatError(
-            f"format {explicit!r} is not offered here; use one of: "
-            f"{', '.join(f.name for f in offered)}"
+            f"format {key!r} is not offered here; use one of: {', '.join(f.name for f in offered)}"
         )
     accept = parse_accept_header(accept_header, MIMEAccept)
     if not accept or accept.best == "*/*" and len(accept) == 1:

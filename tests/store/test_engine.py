@@ -1,0 +1,76 @@
+"""The engine's answers: the row limit holds exactly in every result format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pyoxigraph as ox
+import pytest
+
+from d4sme_kg.store import QueryRequest
+from d4sme_kg.store.engine import EngineError, evaluate
+
+EX = "http://example.org/"
+SPARQL_RESULTS = "{http://www.w3.org/2005/sparql-results#}"
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    # Literals with the characters each format must escape: a row that spilled over
+    # lines or elements would be miscounted.
+    tricky = ["a\nb", "<result>", 'q"uote', "tab\there", '},{"x":1}', "\r\n"]
+    store = ox.Store()
+    store.extend(
+        ox.Quad(
+            ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(tricky[i % 6] + str(i))
+        )
+        for i in range(30_000)
+    )
+    return store
+
+
+def rows_of(fmt: str, body: bytes) -> int:
+    if fmt == "json":
+        return len(json.loads(body)["results"]["bindings"])
+    if fmt == "xml":
+        return len(ET.fromstring(body).findall(f"{SPARQL_RESULTS}results/{SPARQL_RESULTS}result"))
+    if fmt == "csv":
+        return len(list(csv.reader(io.StringIO(body.decode(), newline="")))) - 1
+    return body.decode().count("\n") - 1  # tsv: newlines in literals are escaped
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+@pytest.mark.parametrize("limit", [0, 1, 7, 20_000])
+def test_the_row_limit_is_exact(store: ox.Store, fmt: str, limit: int) -> None:
+    query = f"SELECT ?s ?o WHERE {{ ?s <{EX}p> ?o }} ORDER BY ?s LIMIT {{n}}"
+    request = QueryRequest(query.replace("{n}", str(limit)), result_format=fmt, max_rows=limit)
+    reply = evaluate(store, request.message())
+    assert reply["rows"] == limit
+    assert rows_of(fmt, reply["body"]) == limit
+    over = QueryRequest(query.replace("{n}", str(limit + 1)), result_format=fmt, max_rows=limit)
+    with pytest.raises(EngineError) as error:
+        evaluate(store, over.message())
+    assert error.value.kind == "too_many_rows"
+
+
+def test_empty_rows_count_too(store: ox.Store) -> None:
+    # Rows with nothing bound are the shortest a format can write.
+    text = f"SELECT ?x WHERE {{ ?s <{EX}p> ?o }} LIMIT 3"
+    for fmt in ("json", "xml", "csv", "tsv"):
+        assert (
+            evaluate(store, QueryRequest(text, result_format=fmt, max_rows=3).message())["rows"]
+            == 3
+        )
+        with pytest.raises(EngineError):
+            evaluate(store, QueryRequest(text, result_format=fmt, max_rows=2).message())
+
+
+def test_select_star_keeps_the_order_of_the_query(store: ox.Store) -> None:
+    text = f"SELECT * WHERE {{ ?zeta <{EX}p> ?alpha }} LIMIT 1"
+    body = evaluate(store, QueryRequest(text, result_format="csv").message())["body"]
+    assert body.decode().splitlines()[0] == "zeta,alpha"
+    body = evaluate(store, QueryRequest(text, result_format="json").message())["body"]
+    assert json.loads(body)["head"]["vars"] == ["zeta", "alpha"]
