@@ -187,29 +187,31 @@ class _Converter:
         return converted
 
 
+def to_ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term (the way back of _Converter)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
 class _OxConverter:
-    """rdflib terms to pyoxigraph terms (the way back of _Converter), with a cache."""
+    """:func:`to_ox_term` with a cache: a graph repeats its terms many times."""
 
     def __init__(self) -> None:
         self.cache: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
 
     def __call__(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         cached = self.cache.get(term)
-        if cached is not None:
-            return cached
-        converted: ox.NamedNode | ox.BlankNode | ox.Literal
-        if isinstance(term, URIRef):
-            converted = ox.NamedNode(str(term))
-        elif isinstance(term, BNode):
-            converted = ox.BlankNode(str(term))
-        elif isinstance(term, Literal) and term.language:
-            converted = ox.Literal(str(term), language=term.language)
-        elif isinstance(term, Literal) and term.datatype:
-            converted = ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        else:
-            converted = ox.Literal(str(term))
-        self.cache[term] = converted
-        return converted
+        if cached is None:
+            cached = self.cache[term] = to_ox_term(term)
+        return cached
 
 
 def source_graph(data: Graph, project: Project) -> Graph:

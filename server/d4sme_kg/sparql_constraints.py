@@ -23,6 +23,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from d4sme_kg.errors import ShapesError
+from d4sme_kg.loading import to_ox_term
 from d4sme_kg.namespaces import SH
 
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
@@ -175,7 +176,7 @@ def _result(
 def _solutions(store: ox.Store, text: str, focus: Node | None = None) -> ox.QuerySolutions:
     """The solutions of a SELECT, with ``$this`` pre-bound to ``focus`` when given."""
     bindings: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None = (
-        {ox.Variable("this"): _to_ox(focus)} if focus is not None else None
+        {ox.Variable("this"): to_ox_term(focus)} if focus is not None else None
     )
     result = store.query(text, substitutions=bindings)
     if not isinstance(result, ox.QuerySolutions):
@@ -232,19 +233,6 @@ def _path_sparql(shapes: Graph, path: Node) -> str:
 def _deactivated(shapes: Graph, node: Node) -> bool:
     flag = shapes.value(node, SH.deactivated)
     return isinstance(flag, Literal) and flag.toPython() is True
-
-
-def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    assert isinstance(term, Literal)
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
 
 
 def _from_ox(term: object) -> Node:

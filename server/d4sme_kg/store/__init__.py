@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from d4sme_kg.errors import KGError
+from d4sme_kg.sparql import analyse
 
 
 @dataclass
@@ -27,18 +28,25 @@ class QueryRequest:
     prefixes: dict[str, str] = field(default_factory=dict)
     bindings: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     #: True when the query text has FROM / FROM NAMED: its own dataset then applies
-    #: (None: not known, the engine reads the text).
+    #: (None: not known yet, read from the text for the message).
     query_dataset: bool | None = None
     #: The IRI relative IRIs in the query resolve against (the endpoint's URL).
     base_iri: str | None = None
-    #: ``SELECT *`` columns in the order of the query; [] for another projection; None:
-    #: not known, the engine reads the text.
+    #: ``SELECT *`` columns in the order of the query; [] for another projection (None:
+    #: not known yet, read from the text for the message).
     star_order: list[str] | None = None
     #: The prefixes the query may use undeclared (None: all of ``prefixes``, which
     #: also name the namespaces of a Turtle answer).
     query_prefixes: dict[str, str] | None = None
 
     def message(self) -> dict[str, Any]:
+        """The request as plain data for the engine, what it needs of the text included."""
+        query_dataset, star_order = self.query_dataset, self.star_order
+        if query_dataset is None or star_order is None:
+            # Callers that checked the query pass these from that reading already.
+            analysis = analyse(self.text)
+            query_dataset = bool(analysis.from_graphs or analysis.from_named_graphs)
+            star_order = analysis.star_order
         return {
             "op": "query",
             "text": self.text,
@@ -49,9 +57,9 @@ class QueryRequest:
             "max_rows": self.max_rows,
             "prefixes": self.prefixes,
             "bindings": self.bindings,
-            "query_dataset": self.query_dataset,
+            "query_dataset": query_dataset,
             "base_iri": self.base_iri,
-            "star_order": self.star_order,
+            "star_order": star_order,
             "query_prefixes": self.query_prefixes,
         }
 

@@ -6,7 +6,6 @@ query that runs too long can be stopped by ending the process.
 
 from __future__ import annotations
 
-import re
 import traceback
 from itertools import islice
 from typing import IO, Any, cast
@@ -95,13 +94,10 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
         return {"kind": "boolean", "body": serialize_solutions(solutions, request["result_format"])}
     if isinstance(result, ox.QuerySolutions):
         found = [v.value for v in result.variables]
-        order = request.get("star_order")
-        variables = (
-            _select_star_order(request["text"], found)
-            if order is None
-            else (
-                sorted(found, key=lambda name: order.index(name) if name in order else len(order))
-            )
+        # SELECT * in the order of the query (pyoxigraph sorts the variables by name).
+        order: list[str] = request.get("star_order") or []
+        variables = sorted(
+            found, key=lambda name: order.index(name) if name in order else len(order)
         )
         if variables == found:
             return _solutions_natively(result, request["result_format"], limit)
@@ -214,50 +210,9 @@ def _dataset(request: dict[str, Any]) -> dict[str, Any]:
             "default_graph": [ox.NamedNode(g) if g else ox.DefaultGraph() for g in defaults],
             "named_graphs": [ox.NamedNode(g) for g in named],
         }
-    known = request.get("query_dataset")
-    if known or (known is None and has_dataset_clause(request["text"])):
+    if request.get("query_dataset"):
         return {}
     return {"use_default_graph_as_union": True}
-
-
-def has_dataset_clause(text: str) -> bool:
-    """True when the query has FROM or FROM NAMED (outside strings, IRIs and comments)."""
-    return any(token.upper() == "FROM" for token in _words(text))
-
-
-_NOISE = re.compile(
-    r"#[^\n\r]*|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|\"(?:[^\"\\\n\r]|\\.)*\"|<[^<>\"{}|^`\\\x00-\x20]*>",
-    re.DOTALL,
-)
-_WORD = re.compile(r"[?$]\w+|[A-Za-z_][\w.-]*(?::[\w.%-]*)?|:[\w.%-]*|[{}*]")
-
-
-def _words(text: str) -> list[str]:
-    """Keywords, variables, braces and stars of a query, strings and comments left out."""
-    return _WORD.findall(_NOISE.sub(" ", text))
-
-
-def _select_star_order(text: str, variables: list[str]) -> list[str]:
-    """``SELECT *`` columns in the order the variables first appear in the query.
-
-    pyoxigraph lists them sorted by name; the CSV/TSV header and most clients expect
-    the order of the query (as other SPARQL servers answer).
-    """
-    words = _words(text)
-    upper = [w.upper() for w in words]
-    if "SELECT" not in upper:
-        return variables
-    position = upper.index("SELECT") + 1
-    while position < len(upper) and upper[position] in ("DISTINCT", "REDUCED"):
-        position += 1
-    if position >= len(upper) or upper[position] != "*":
-        return variables
-    first: dict[str, int] = {}
-    for index, word in enumerate(words[position:]):
-        if word[0] in "?$":
-            first.setdefault(word[1:], index)
-    return sorted(variables, key=lambda name: first.get(name, len(words)))
 
 
 def _guard(action: Any, kind: str) -> Any:
