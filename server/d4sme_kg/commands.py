@@ -67,6 +67,13 @@ from d4sme_kg.store import QueryRequest
 )
 @click.option("--no-validate", is_flag=True, help="Serve the data even if it breaks the shapes.")
 @click.option(
+    "--server",
+    type=click.Choice(["granian", "gunicorn"]),
+    default="granian",
+    show_default=True,
+    help="The WSGI server that runs the workers.",
+)
+@click.option(
     "--behind-proxy",
     is_flag=True,
     help="Trust X-Forwarded-* headers from one proxy in front of the server.",
@@ -83,11 +90,12 @@ def serve(
     federate: tuple[str, ...],
     data_files: tuple[str, ...],
     no_validate: bool,
+    server: str,
     behind_proxy: bool,
 ) -> None:
-    """Serve the graph: SPARQL endpoint, pages and health check (gunicorn)."""
+    """Serve the graph: SPARQL endpoint, pages and health check (granian or gunicorn)."""
     from d4sme_kg.service import read_token
-    from d4sme_kg.serving import gunicorn_options, run
+    from d4sme_kg.serving import ServeOptions, run
     from d4sme_kg.web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -101,7 +109,7 @@ def serve(
         "STORE": store,
         "WORKERS": workers,
         "ENGINE": "inline" if read_only else "pool",
-        "PREFORK": True,
+        "SERVER": server,
         "TIMEOUT": timeout,
         "FEDERATE": list(federate),
         "DATA_FILES": list(data_files),
@@ -121,7 +129,7 @@ def serve(
             err=True,
         )
 
-    options = gunicorn_options(
+    options = ServeOptions(
         host=host,
         port=port,
         processes=workers if read_only else 1,
@@ -131,7 +139,7 @@ def serve(
         on_fork=kg.backend.start,
         on_exit=kg.backend.close,
     )
-    run(app, options)
+    run(app, server, options)
 
 
 @click.command()

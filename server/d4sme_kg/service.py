@@ -67,11 +67,12 @@ class Settings:
     workers: int = 2
     #: "pool": queries run in evaluator processes (works under any WSGI server);
     #: "inline": in the web process, which is retired after a runaway query (only under
-    #: ``d4sme-kg serve``, whose gunicorn replaces it; read-only stores only).
+    #: ``d4sme-kg serve``, whose server replaces it; read-only stores only).
     engine: str = "pool"
-    #: True when worker processes are forked after start-up (gunicorn with a preloaded
-    #: app): each starts its own evaluators (Backend.start), none run in the arbiter.
-    prefork: bool = False
+    #: The pre-fork server ("granian" or "gunicorn") whose workers are forked after
+    #: start-up: each starts its own evaluators (Backend.start), none run in the main
+    #: process. Empty when the app is not served by ``d4sme-kg serve``.
+    server: str = ""
     timeout: float = 10.0
     federate: list[str] = field(default_factory=list)
     validate: bool = True

@@ -1,74 +1,162 @@
-"""``d4sme-kg serve`` under gunicorn: pre-forked workers with threads, one app built once.
+"""``d4sme-kg serve``: pre-forked workers over one app built once, under granian or gunicorn.
 
-The app (store loaded and validated) is built in the arbiter before any worker exists and
-shared with every worker by fork. Read-only, each worker evaluates queries itself and
-is replaced when a runaway query retires it (store.inline); with writes enabled there is
-one worker, and queries run in its evaluator processes (store.pool), which hold the one
-copy of the data the writes change.
+The app (store loaded and validated) is built in the main process before any worker
+exists and shared with every worker by fork. Read-only, each worker evaluates queries
+itself and is replaced when a runaway query retires it (store.inline); with writes
+enabled there is one worker, and queries run in its evaluator processes (store.pool),
+which hold the one copy of the data the writes change.
+
+granian (the default) parses HTTP and holds keep-alive connections in Rust, at about
+half gunicorn's CPU per request; gunicorn (``--server gunicorn``) is the all-Python
+alternative.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+SERVERS = ("granian", "gunicorn")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What ``serve`` asks of either server.
+
+    ``on_ready`` gets the base URL once bound; ``on_fork`` runs in each new worker
+    before it starts any thread; ``on_exit`` when the main process stops.
+    """
+
+    host: str
+    port: int
+    processes: int
+    threads: int
+    query_timeout: float
+    on_ready: Callable[[str], None]
+    on_fork: Callable[[], None]
+    on_exit: Callable[[], None]
+
+    @property
+    def shown_host(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    def url(self, address: tuple[Any, ...]) -> str:
+        shown = f"[{address[0]}]" if ":" in address[0] else address[0]
+        return f"http://{shown}:{address[1]}"
+
+
+def run(app: Flask, server: str, options: ServeOptions) -> None:
+    """Serve ``app`` until SIGTERM or SIGINT (the server's main process handles both)."""
+    if server == "gunicorn":
+        GunicornServer(app, gunicorn_options(options)).run()
+    else:
+        run_granian(app, options)
+
+
+# -- granian ---------------------------------------------------------------------------------
+
+
+def run_granian(app: Flask, options: ServeOptions) -> None:
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.net import SocketSpec  # type: ignore[attr-defined]
+    from granian.server import MPServer
+
+    class PreforkServer(MPServer):  # type: ignore[misc]
+        """granian with one listening socket, bound here and inherited by the workers.
+
+        On Linux granian otherwise gives each worker its own SO_REUSEPORT socket, made
+        when the worker starts: a port 0 would be a different port in each worker.
+        """
+
+        def _init_shared_socket(self) -> None:
+            holder = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+            self._ssp, self._sfd = None, holder.get_fd()
+            self._shd = holder  # type: ignore[assignment]  # granian types it as None
+            listener = socket.socket(fileno=self._sfd)
+            listener.set_inheritable(True)
+            # Listening from now on: a client that connects before the workers are up
+            # waits in the backlog rather than being refused.
+            listener.listen(self.backlog)
+            self._sso = listener
+            options.on_ready(options.url(listener.getsockname()))
+
+    def load_in_worker() -> Flask:
+        options.on_fork()
+        return app
+
+    # The workers must be forks of this process, which holds the app (granian follows
+    # multiprocessing's start method, not "fork" everywhere).
+    multiprocessing.set_start_method("fork", force=True)
+    server = PreforkServer(
+        "d4sme_kg.web:create_app",  # only a label: the app is handed over by the loader
+        address=options.host,
+        port=options.port,
+        interface=Interfaces.WSGI,
+        workers=options.processes,
+        blocking_threads=options.threads,
+        http=HTTPModes.http1,
+        websockets=False,
+        # Clients of SPARQL endpoints send many small queries on one connection.
+        http1_settings=HTTP1Settings(keep_alive=True, header_read_timeout=10_000),
+        # A worker that dies is replaced; a reload (SIGHUP, which a retiring worker
+        # sends) starts each new worker before it stops the old one, and lets the old
+        # one finish the requests in flight, each within its own time limit.
+        respawn_failed_workers=True,
+        respawn_interval=0.5,
+        workers_kill_timeout=int(options.query_timeout) + 5,
+        log_level=LogLevels.warning,
+        log_access=False,
+    )
+    server.on_shutdown(options.on_exit)
+    server.serve(target_loader=load_in_worker, wrap_loader=False)
+
+
+# -- gunicorn --------------------------------------------------------------------------------
+
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """A gunicorn application over an already built Flask app."""
 
-    def __init__(self, app: Any, options: dict[str, Any]) -> None:
+    def __init__(self, app: Any, settings: dict[str, Any]) -> None:
         self.application = app
-        self.options = options
+        self.settings = settings
         super().__init__()
 
     def load_config(self) -> None:
-        for key, value in self.options.items():
+        for key, value in self.settings.items():
             self.cfg.set(key, value)
 
     def load(self) -> Any:
         return self.application
 
 
-def gunicorn_options(
-    *,
-    host: str,
-    port: int,
-    processes: int,
-    threads: int,
-    query_timeout: float,
-    on_ready: Callable[[str], None],
-    on_fork: Callable[[], None],
-    on_exit: Callable[[], None],
-) -> dict[str, Any]:
-    """The gunicorn settings of ``serve``.
-
-    ``on_ready`` gets the base URL once bound; ``on_fork`` runs in each new worker
-    before it starts any thread; ``on_exit`` when the arbiter stops.
-    """
+def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
+    """The gunicorn settings of ``serve``."""
 
     def when_ready(arbiter: Any) -> None:
-        address = arbiter.LISTENERS[0].sock.getsockname()
-        shown = f"[{address[0]}]" if ":" in address[0] else address[0]
-        on_ready(f"http://{shown}:{address[1]}")
+        options.on_ready(options.url(arbiter.LISTENERS[0].sock.getsockname()))
 
-    shown_host = f"[{host}]" if ":" in host else host
     return {
-        "bind": [f"{shown_host}:{port}"],
-        "workers": processes,
+        "bind": [f"{options.shown_host}:{options.port}"],
+        "workers": options.processes,
         "worker_class": "gthread",
-        "threads": threads,
+        "threads": options.threads,
         "preload_app": True,
-        # Clients of SPARQL endpoints send many small queries on one connection.
         "keepalive": 5,
         # The arbiter's heartbeat check; gthread workers beat from their event loop,
         # which a query never blocks.
-        "timeout": max(30, int(query_timeout * 3)),
+        "timeout": max(30, int(options.query_timeout * 3)),
         # A stopping worker lets its requests in flight finish (retired workers too).
-        "graceful_timeout": int(query_timeout) + 5,
+        "graceful_timeout": int(options.query_timeout) + 5,
         # gunicorn's largest bounded request line (0 would mean no bound at all): a GET
         # query of up to about 8 KB once URL-encoded; longer ones go by POST.
         "limit_request_line": 8190,
@@ -79,13 +167,8 @@ def gunicorn_options(
         "proc_name": "d4sme-kg",
         "worker_tmp_dir": "/dev/shm" if Path("/dev/shm").is_dir() else None,
         "when_ready": when_ready,
-        "post_fork": lambda arbiter, worker: on_fork(),
-        "on_exit": lambda arbiter: on_exit(),
+        "post_fork": lambda arbiter, worker: options.on_fork(),
+        "on_exit": lambda arbiter: options.on_exit(),
         "loglevel": "warning",
         "accesslog": None,
     }
-
-
-def run(app: Flask, options: dict[str, Any]) -> None:
-    """Serve ``app`` until SIGTERM or SIGINT (gunicorn's arbiter handles both)."""
-    GunicornServer(app, options).run()

@@ -58,9 +58,15 @@ def open_service(
     writable = bool(settings.update_token)
     on_runaway = None
     if settings.engine == "inline" and not writable:
-        # Past gunicorn's own graceful stop (limit + 5 s): the requests still in flight on
-        # the retiring worker, which may have started up to then, get their full limit.
-        on_runaway = partial(retire_this_process, grace=settings.timeout + 10)
+        # Past the server's own graceful stop (limit + 5 s): the requests still in flight
+        # on the retiring worker, which may have started up to then, get their full limit.
+        on_runaway = partial(
+            retire_this_process,
+            grace=settings.timeout + 10,
+            # granian replaces workers when its main process is asked to (a worker that
+            # just stops counts as a crash); gunicorn replaces one that stops itself.
+            ask_parent=settings.server == "granian",
+        )
     if settings.store.startswith(("sparql+http://", "sparql+https://")):
         from d4sme_kg.store.remote import RemoteBackend
 
@@ -73,7 +79,7 @@ def open_service(
         shapes = load_project(project, ["shapes"]).parts["shapes"]
         _call(meanwhile)
         backend = LocalBackend(
-            None, disk, settings.workers, writable, on_runaway, not settings.prefork
+            None, disk, settings.workers, writable, on_runaway, not settings.server
         )
         log.info("reopened %s (%d triples)", disk, backend.size())
         return KnowledgeGraphService(settings, project, backend, shapes, started)
@@ -101,11 +107,11 @@ def open_service(
         create_disk_store(disk, store)
         del store
         backend = LocalBackend(
-            None, disk, settings.workers, writable, on_runaway, not settings.prefork
+            None, disk, settings.workers, writable, on_runaway, not settings.server
         )
     else:
         backend = LocalBackend(
-            store, None, settings.workers, writable, on_runaway, not settings.prefork
+            store, None, settings.workers, writable, on_runaway, not settings.server
         )
     return KnowledgeGraphService(settings, project, backend, shapes, started)
 

@@ -63,6 +63,18 @@ def test_no_file_access(server: str) -> None:
 
 
 def test_a_runaway_query_is_stopped_and_others_are_answered(server: str) -> None:
+    check_runaway_is_stopped(server)
+
+
+def test_under_gunicorn_too_a_runaway_query_is_stopped() -> None:
+    # granian is serve's default; gunicorn retires a worker its own way (see inline.py).
+    with d4sme_server(["--server", "gunicorn", "--timeout", "3", "--workers", "2"]) as base:
+        check_runaway_is_stopped(base)
+        reply = query(base, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert reply.status == 200 and int(reply.json()["results"]["bindings"][0]["n"]["value"]) > 0
+
+
+def check_runaway_is_stopped(server: str) -> None:
     slow: dict[str, object] = {}
 
     def run_slow() -> None:

@@ -100,11 +100,13 @@ class InlineEngine:
 _retiring = threading.Event()
 
 
-def retire_this_process(grace: float = 5.0) -> None:
+def retire_this_process(grace: float = 5.0, ask_parent: bool = False) -> None:
     """Stop this worker process gracefully, and for sure after ``grace`` seconds.
 
-    SIGTERM lets a pre-fork server (gunicorn) finish the requests in flight and fork a
-    replacement; the timer ends the process even if a stuck evaluation would hold it.
+    SIGTERM to itself lets gunicorn's worker finish the requests in flight, and the
+    arbiter forks a replacement; with ``ask_parent``, SIGHUP to the main process asks
+    granian for a graceful reload (new workers first, then the old ones stopped). The
+    timer ends the process even if a stuck evaluation would hold it.
     """
     if _retiring.is_set():
         return
@@ -112,4 +114,7 @@ def retire_this_process(grace: float = 5.0) -> None:
     timer = threading.Timer(grace, os._exit, args=(0,))
     timer.daemon = True
     timer.start()
-    os.kill(os.getpid(), signal.SIGTERM)
+    if ask_parent:
+        os.kill(os.getppid(), signal.SIGHUP)
+    else:
+        os.kill(os.getpid(), signal.SIGTERM)
