@@ -99,6 +99,10 @@ def serve(
     from d4sme_kg.web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # A log line per request: none of what the format leaves out is gathered either
+    # (the Logging HOWTO's "Optimization" settings).
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     # Read-only, the web workers answer queries themselves (a remote store holds no data
     # here); with writes on there is one web process, and the evaluator processes hold
     # the one copy of the data the writes change.

@@ -45,18 +45,21 @@ def serialize_solutions(solutions: Solutions, format_name: str) -> bytes:
     return writer(solutions)
 
 
+_JSON_TRUE, _JSON_FALSE = b'{"head":{},"boolean":true}', b'{"head":{},"boolean":false}'
+
+
 def _json(solutions: Solutions) -> bytes:
     if solutions.boolean is not None:
-        document: dict[str, Any] = {"head": {}, "boolean": solutions.boolean}
-    else:
-        document = {
-            "head": {"vars": list(solutions.variables)},
-            "results": {
-                "bindings": [
-                    {name: _json_term(term) for name, term in row.items()} for row in solutions.rows
-                ]
-            },
-        }
+        # Written out: ASK is the commonest small request, and json.dumps the most of it.
+        return _JSON_TRUE if solutions.boolean else _JSON_FALSE
+    document = {
+        "head": {"vars": list(solutions.variables)},
+        "results": {
+            "bindings": [
+                {name: _json_term(term) for name, term in row.items()} for row in solutions.rows
+            ]
+        },
+    }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

@@ -26,14 +26,16 @@ UPDATE_OPERATIONS = (
 )
 
 # One token after any whitespace; the commonest kinds are tried first (a prefixed
-# name before a bare word, which it extends).
+# name before a bare word, which it extends). The prefix part is possessive (*+):
+# giving characters back could never put the ':' after it, and a bare word fails
+# the prefixed-name branch at once instead of once per character.
 _TOKEN = re.compile(
     r"""
     \s*
     (?:
     (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:
+  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*+)?:
               (?:[\w\-:%.\\\u00c0-\uffff]*[\w\-:%\\\u00c0-\uffff])?)
   | (?P<word>[A-Za-z_][\w\-]*)
   | (?P<comment>\#[^\n\r]*)
@@ -67,6 +69,10 @@ class Analysis:
         return self.form == "UPDATE"
 
 
+# The words the reading acts on; every other token is passed over.
+_KEYWORDS = frozenset(("PREFIX", "BASE", "SERVICE", "FROM", *QUERY_FORMS, *UPDATE_OPERATIONS))
+
+
 def analyse(text: str) -> Analysis:
     """Read ``text`` once; never raises (the engine reports syntax errors later)."""
     result = Analysis()
@@ -77,9 +83,15 @@ def analyse(text: str) -> Analysis:
     index = 0
     while index < len(tokens):
         kind, value = tokens[index]
-        upper = value.upper() if kind == "word" else ""
-        if kind == "pname":
-            used.add(value.partition(":")[0])
+        if kind != "word":
+            if kind == "pname":
+                used.add(value.partition(":")[0])
+            index += 1
+            continue
+        upper = value.upper()
+        if upper not in _KEYWORDS:
+            index += 1
+            continue
         if upper == "PREFIX" and index + 2 < len(tokens) and tokens[index + 2][0] == "iri":
             prefixes[tokens[index + 1][1].rstrip(":")] = _join(base, tokens[index + 2][1][1:-1])
             index += 3
@@ -141,8 +153,9 @@ def _end(text: str) -> int:
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
+    # Each kind is one group with no groups inside, so lastindex is its own number.
     return [
-        (kind, match.group(kind))
+        (kind, match.group(match.lastindex))  # type: ignore[arg-type]
         for match in _TOKEN.finditer(text, 0, _end(text))
         if (kind := match.lastgroup)
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Request, Response, current_app, redirect, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -29,77 +29,86 @@ def service() -> KnowledgeGraphService:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> BaseResponse:
-    text, default_graphs, named_graphs, params = _read_request()
+    # The request object itself, not the proxy: this route reads it a dozen times.
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    text, default_graphs, named_graphs, params = _read_request(req)
     if text is None:
-        if request.method == "GET" and prefers_html(request) and not request.args.get("format"):
+        if req.method == "GET" and prefers_html(req) and not req.args.get("format"):
             return redirect(url_for("pages.query_page"))
-        return service_description(service(), request)
-    analysis = service().check_query(text, default_graphs, named_graphs)
+        return service_description(service(), req)
+    kg = service()
+    analysis = kg.check_query(text, default_graphs, named_graphs)
     if analysis.form in ("CONSTRUCT", "DESCRIBE"):
-        fmt = choose(request, CONSTRUCT_FORMATS, params.get("format"))
+        fmt = choose(req, CONSTRUCT_FORMATS, params.get("format"))
         graph_format, result_format = fmt.name, "json"
     else:
-        fmt = choose(request, RESULT_FORMATS, params.get("format"))
+        fmt = choose(req, RESULT_FORMATS, params.get("format"))
         graph_format, result_format = "turtle", fmt.name
-    answer = service().query(
+    answer = kg.query(
         text,
         result_format=result_format,
         graph_format=graph_format,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
         timeout=requested_timeout(params),
-        base_iri=endpoint_url(),
+        base_iri=endpoint_url(req),
         analysis=analysis,
     )
-    # text/* media types get "; charset=utf-8" from werkzeug itself.
-    response = Response(answer.body, mimetype=fmt.media_type)
-    response.vary.add("Accept")
-    return response
+    # text/* media types get "; charset=utf-8" from werkzeug itself. The body goes out
+    # as the one bytes object it is (direct_passthrough): the WSGI server then writes it
+    # at once instead of iterating over it.
+    return Response(
+        answer.body,
+        mimetype=fmt.media_type,
+        headers={"Vary": "Accept"},
+        direct_passthrough=True,
+    )
 
 
-def _read_request() -> tuple[str | None, list[str], list[str], Mapping[str, str]]:
+def _read_request(req: Request) -> tuple[str | None, list[str], list[str], Mapping[str, str]]:
     """The query text, dataset and other parameters of a protocol request.
 
     They come from the URL, or from the body of a form POST (SPARQL 1.1 Protocol 2.1).
     """
     form_post = False
-    if request.method == "GET":
-        queries = request.args.getlist("query")
-        params = request.args
+    args = req.args
+    if req.method == "GET":
+        queries = args.getlist("query")
+        params = args
     else:
-        media = request.mimetype
+        media = req.mimetype
         if media == "application/x-www-form-urlencoded":
             form_post = True
-            queries = request.form.getlist("query")
-            params = request.form
-            if "update" in request.form:
+            params = req.form
+            queries = params.getlist("query")
+            if "update" in params:
                 raise QueryError("this is a SPARQL Update; send it to /update, not /sparql")
         elif media == "application/sparql-query":
-            charset = request.mimetype_params.get("charset", "utf-8").lower()
+            charset = req.mimetype_params.get("charset", "utf-8").lower()
             if charset not in ("utf-8", "utf8"):
                 # SPARQL 1.1 Protocol 2.1.3: the query string is UTF-8 (and stays unparsed).
                 raise UnsupportedMediaType(f"the query must be sent as UTF-8, not {charset}")
-            queries = [request.get_data(as_text=True)]
-            params = request.args
+            queries = [req.get_data(as_text=True)]
+            params = args
         else:
             raise UnsupportedMediaType(
                 f"POST /sparql takes application/x-www-form-urlencoded or "
                 f"application/sparql-query, not {media or 'no content type'!r}"
             )
-        if request.args.getlist("query") and queries:
+        if args.getlist("query") and queries:
             raise QueryError("the query is given twice (in the URL and in the body)")
     if len(queries) > 1:
         raise QueryError("the request has more than one 'query' parameter")
-    defaults = params.getlist("default-graph-uri") or request.args.getlist("default-graph-uri")
-    named = params.getlist("named-graph-uri") or request.args.getlist("named-graph-uri")
+    defaults = params.getlist("default-graph-uri") or args.getlist("default-graph-uri")
+    named = params.getlist("named-graph-uri") or args.getlist("named-graph-uri")
     # format and timeout may be in the URL of a form POST too (form and URL together).
-    others = request.values if form_post else params
+    others = req.values if form_post else params
     return (queries[0] if queries else None), defaults, named, others
 
 
-def endpoint_url() -> str:
+def endpoint_url(req: Request | None = None) -> str:
     """The URL of this request without its query string: the BASE of the query."""
-    environ = request.environ
+    environ = (req or request).environ
     return _endpoint_url(
         environ["wsgi.url_scheme"],
         environ.get("HTTP_HOST"),
