@@ -177,3 +177,18 @@ def test_cors_is_open_for_reads_only(server: str) -> None:
         {"Content-Type": "application/sparql-update", "Origin": "https://example.org"},
     )
     assert "access-control-allow-origin" not in write.headers
+
+
+def test_a_get_url_past_the_servers_bound_is_refused_with_414(server: str) -> None:
+    # granian bounds the request target at 64 KB; a longer query goes by POST.
+    fits = query(server, "ASK {}" + " " * 60_000)
+    assert fits.status == 200
+    too_long = query(server, "ASK {}" + " " * 70_000)
+    assert too_long.status == 414
+    posted = http(
+        "POST",
+        f"{server}/sparql",
+        "ASK {}" + " " * 70_000,
+        {"Content-Type": "application/sparql-query"},
+    )
+    assert posted.status == 200 and posted.json()["boolean"] is True
