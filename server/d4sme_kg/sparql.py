@@ -69,6 +69,16 @@ class Analysis:
         return self.form == "UPDATE"
 
 
+# A PREFIX declaration (or a comment) of the prologue, read in one match: most queries
+# open with several, and they are a good part of a short query's tokens.
+_DECLARATION = re.compile(
+    r"""\s*(?:(?i:PREFIX)\s+
+              (?P<prefix>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*+)?):\s*
+              <(?P<iri>[^<>"{}|^`\\\x00-\x20]*)>
+          |\#[^\n\r]*)""",
+    re.VERBOSE,
+)
+
 # The words the reading acts on; every other token is passed over.
 _KEYWORDS = frozenset(("PREFIX", "BASE", "SERVICE", "FROM", *QUERY_FORMS, *UPDATE_OPERATIONS))
 
@@ -79,7 +89,12 @@ def analyse(text: str) -> Analysis:
     prefixes: dict[str, str] = {}
     used: set[str] = set()
     base = ""
-    tokens = [(kind, value) for kind, value in _tokens(text) if kind != "comment"]
+    start = 0
+    while declaration := _DECLARATION.match(text, start):
+        if declaration["iri"] is not None:
+            prefixes[declaration["prefix"]] = declaration["iri"]
+        start = declaration.end()
+    tokens = [(kind, value) for kind, value in _tokens(text, start) if kind != "comment"]
     index = 0
     while index < len(tokens):
         kind, value = tokens[index]
@@ -152,11 +167,11 @@ def _end(text: str) -> int:
     return len(text.rstrip())
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
+def _tokens(text: str, start: int = 0) -> list[tuple[str, str]]:
     # Each kind is one group with no groups inside, so lastindex is its own number.
     return [
         (kind, match.group(match.lastindex))  # type: ignore[arg-type]
-        for match in _TOKEN.finditer(text, 0, _end(text))
+        for match in _TOKEN.finditer(text, start, _end(text))
         if (kind := match.lastgroup)
     ]
 

@@ -70,6 +70,8 @@ class QueryAnswer:
 
     kind: str
     body: bytes
+    #: Solutions or triples in the answer; for local JSON and CSV answers an upper bound
+    #: (a literal may hold the separator that is counted), exact otherwise.
     rows: int = 0
 
 

@@ -7,6 +7,7 @@ query that runs too long can be stopped by ending the process.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from itertools import islice
 from typing import IO, Any, cast
 
@@ -87,7 +88,10 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
             ox.Variable(k): _to_ox(v) for k, v in request["bindings"].items()
         }
 
-    result = _guard(lambda: store.query(request["text"], **options), "syntax")
+    def run() -> Any:
+        return _guard(lambda: store.query(request["text"], **options), "syntax")
+
+    result = run()
     limit = int(request["max_rows"])
     if isinstance(result, ox.QueryBoolean):
         solutions = Solutions((), (), bool(result))
@@ -100,7 +104,7 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
             found, key=lambda name: order.index(name) if name in order else len(order)
         )
         if variables == found:
-            return _solutions_natively(result, request["result_format"], limit)
+            return _solutions_natively(run, result, request["result_format"], limit)
         rows = _guard(lambda: list(islice(result, limit + 1)), "evaluation")
         if len(rows) > limit:
             raise EngineError("too_many_rows", f"the result has more than {limit} rows")
@@ -135,16 +139,20 @@ _NATIVE_FORMATS = {
 class _Sink:
     """A write target for pyoxigraph's writers that counts rows on the way.
 
-    ``marker`` starts or ends every solution and nothing else: a newline in TSV (one
-    line per solution, newlines inside literals are escaped, plus the header line) and
-    ``<result>`` in XML (``<`` inside literals is escaped). Past ``limit`` rows the
-    writing stops with the too_many_rows error, so a huge answer is never built.
+    Each ``marker`` occurrence marks one row, and ``header`` is how many more markers
+    there are than rows. Exact markers start or end every solution and nothing else: a
+    newline in TSV (one line per solution, newlines inside literals are escaped, plus
+    the header line) and ``<result>`` in XML (``<`` inside literals is escaped). Past
+    ``limit`` rows the writing stops with ``overflow``, so a huge answer is never built.
     """
 
-    def __init__(self, limit: int, marker: bytes, header: int) -> None:
+    def __init__(
+        self, limit: int, marker: bytes, header: int, overflow: type[Exception] | None = None
+    ) -> None:
         self.limit = limit
         self.marker = marker
-        self.header = header  # markers that are not rows (the TSV header line)
+        self.header = header
+        self.overflow = overflow
         self.count = 0
         self.tail = b""  # the end of the previous chunk: a marker may span two
         self.chunks: list[bytes] = []
@@ -154,6 +162,8 @@ class _Sink:
         self.count += (self.tail + data).count(self.marker)
         self.tail = data[-(len(self.marker) - 1) :] if len(self.marker) > 1 else b""
         if self.rows > self.limit:
+            if self.overflow is not None:
+                raise self.overflow()
             raise EngineError("too_many_rows", f"the result has more than {self.limit} rows")
         self.chunks.append(data)
         return len(data)
@@ -169,12 +179,37 @@ class _Sink:
         return b"".join(self.chunks)
 
 
-def _solutions_natively(result: ox.QuerySolutions, fmt: str, limit: int) -> dict[str, Any]:
+class _BoundPassed(Exception):
+    """An upper bound of the rows passed the limit: count them exactly instead."""
+
+
+#: Markers whose count bounds the rows from above, for the formats with no exact one:
+#: ``},{`` sits between two JSON solutions (and nowhere else but inside a literal), so
+#: rows <= count + 1; CSV has a line per solution plus the header (a quoted literal may
+#: hold more newlines), so rows <= count - 1.
+_BOUNDS = {"json": (b"},{", -1), "csv": (b"\n", 1)}
+
+
+def _solutions_natively(
+    run: Callable[[], Any], result: ox.QuerySolutions, fmt: str, limit: int
+) -> dict[str, Any]:
     """Serialise with pyoxigraph's own writers (several times faster than in Python).
 
-    One evaluation, rows counted while writing: XML and TSV directly; JSON and CSV are
-    written from the counted TSV (parsed back, natively too).
+    XML and TSV are written once, their rows counted exactly on the way. JSON and CSV
+    are written once too, their rows bounded from above; only when the bound passes the
+    limit (a huge answer, or literals full of separators) is the query evaluated again
+    and written as counted TSV, then converted, natively too.
     """
+    if fmt in _BOUNDS:
+        marker, header = _BOUNDS[fmt]
+        bounded = _Sink(limit, marker, header, overflow=_BoundPassed)
+        try:
+            _write(result, bounded, _NATIVE_FORMATS[fmt])
+            body = bounded.body()
+            empty = body.endswith(b"[]}}") if fmt == "json" else bounded.rows <= 0
+            return {"kind": "solutions", "body": body, "rows": 0 if empty else bounded.rows}
+        except _BoundPassed:
+            result = run()
     if fmt == "xml":
         sink = _Sink(limit, b"<result>", header=0)
         _write(result, sink, ox.QueryResultsFormat.XML)
