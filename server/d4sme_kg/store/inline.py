@@ -89,9 +89,11 @@ class InlineEngine:
                 job.error = error  # evaluate() raises it free of pyoxigraph objects
             except Exception as error:  # a reply, never a silent death of the thread
                 job.error = EngineError("internal", f"{type(error).__name__}: {error}")
-            job.done.release()
+            # Counted idle before the caller is woken: the caller then finds the GIL
+            # free rather than waiting for this bookkeeping.
             with self._lock:
                 self._idle += 1
+            job.done.release()
 
     def close(self) -> None:
         """Nothing to stop: the threads are daemons and end with the process."""
