@@ -21,6 +21,23 @@ from pathlib import Path
 _URL = re.compile(r"at (http://[^/\s]+)/")
 
 
+class ServerURL(str):
+    """The base URL of a running server, which also knows the server's main process."""
+
+    pid: int
+
+    def workers(self) -> set[int]:
+        """The processes the main process has forked (its web workers), from /proc."""
+        children = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                # The command name may hold spaces: the fields after its ")" are plain.
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == self.pid:
+                    children.add(int(stat.parent.name))
+        return children
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -44,7 +61,7 @@ def wait_until_ready(url: str, timeout: float = 60.0) -> None:
 @contextmanager
 def d4sme_server(
     args: Sequence[str] = (), env: dict[str, str] | None = None, timeout: float = 90.0
-) -> Iterator[str]:
+) -> Iterator[ServerURL]:
     """Run ``d4sme-kg serve --port 0 ARGS``; yield its base URL (no trailing slash)."""
     command = [
         sys.executable,
@@ -68,7 +85,8 @@ def d4sme_server(
     )
     lines: list[str] = []
     try:
-        base = _read_url(process, lines, timeout)
+        base = ServerURL(_read_url(process, lines, timeout))
+        base.pid = process.pid
         # Keep draining the log so that the server never blocks on a full pipe.
         threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
         wait_until_ready(base + "/healthz", timeout)

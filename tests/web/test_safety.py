@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ..servers import Listener, d4sme_server, http, oxigraph_server
+from ..servers import Listener, ServerURL, d4sme_server, http, oxigraph_server
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 QUICK = "ASK { ?s ?p ?o }"
@@ -75,6 +75,8 @@ def test_under_gunicorn_too_a_runaway_query_is_stopped() -> None:
 
 
 def check_runaway_is_stopped(server: str) -> None:
+    assert isinstance(server, ServerURL)
+    before = two_workers(server)
     slow: dict[str, object] = {}
 
     def run_slow() -> None:
@@ -98,6 +100,22 @@ def check_runaway_is_stopped(server: str) -> None:
     assert 2.5 <= slow["seconds"] < 10  # type: ignore[operator]
     assert quick_times and max(quick_times) < 2.0
     assert query(server, QUICK + " # after").status == 200
+    # The evaluation itself is stopped too: the worker that ran it is replaced (granian
+    # replaces both, gunicorn that one), and the server is back to two workers.
+    deadline = time.monotonic() + 30
+    while before <= (now := server.workers()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert before - now
+    two_workers(server)
+
+
+def two_workers(server: ServerURL) -> set[int]:
+    # The server answers as soon as one worker is up; the others follow within moments.
+    deadline = time.monotonic() + 30
+    while len(workers := server.workers()) != 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(workers) == 2, workers
+    return workers
 
 
 def test_a_client_may_ask_for_less_time_but_not_more(server: str) -> None:
