@@ -13,6 +13,7 @@ alternative.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import socket
 from collections.abc import Callable
@@ -54,6 +55,11 @@ class ServeOptions:
 
 def run(app: Flask, server: str, options: ServeOptions) -> None:
     """Serve ``app`` until SIGTERM or SIGINT (the server's main process handles both)."""
+    # Everything built so far (the app, the store handles, rdflib's graphs) is kept out of
+    # the garbage collector's sight: a collection in a worker would otherwise write to
+    # every object's header and so copy nearly the whole heap into each fork.
+    gc.collect()
+    gc.freeze()
     if server == "gunicorn":
         GunicornServer(app, gunicorn_options(options)).run()
     else:
