@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from gunicorn.app.base import BaseApplication
 
 SERVERS = ("granian", "gunicorn")
 
@@ -61,7 +60,7 @@ def run(app: Flask, server: str, options: ServeOptions) -> None:
     gc.collect()
     gc.freeze()
     if server == "gunicorn":
-        GunicornServer(app, gunicorn_options(options)).run()
+        run_gunicorn(app, options)
     else:
         run_granian(app, options)
 
@@ -129,20 +128,21 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
 # -- gunicorn --------------------------------------------------------------------------------
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
-    """A gunicorn application over an already built Flask app."""
+def run_gunicorn(app: Flask, options: ServeOptions) -> None:
+    # Imported here: only this server's modules are loaded (each costs about 0.2 s).
+    from gunicorn.app.base import BaseApplication
 
-    def __init__(self, app: Any, settings: dict[str, Any]) -> None:
-        self.application = app
-        self.settings = settings
-        super().__init__()
+    class GunicornServer(BaseApplication):  # type: ignore[misc]
+        """A gunicorn application over an already built Flask app."""
 
-    def load_config(self) -> None:
-        for key, value in self.settings.items():
-            self.cfg.set(key, value)
+        def load_config(self) -> None:
+            for key, value in gunicorn_options(options).items():
+                self.cfg.set(key, value)
 
-    def load(self) -> Any:
-        return self.application
+        def load(self) -> Any:
+            return app
+
+    GunicornServer().run()
 
 
 def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
