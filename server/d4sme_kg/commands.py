@@ -94,7 +94,7 @@ def serve(
     behind_proxy: bool,
 ) -> None:
     """Serve the graph: SPARQL endpoint, pages and health check (granian or gunicorn)."""
-    from d4sme_kg.service import read_token
+    from d4sme_kg.service import TOKEN_ENV, read_token
     from d4sme_kg.serving import ServeOptions, run
     from d4sme_kg.web import create_app
 
@@ -120,6 +120,9 @@ def serve(
         "VALIDATE": not no_validate,
     }
     app = create_app(config)
+    # The service holds the token now; granian copies the environment into every
+    # request's WSGI environ, where it has no business.
+    os.environ.pop(TOKEN_ENV, None)
     if behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -14,8 +14,12 @@ alternative.
 from __future__ import annotations
 
 import gc
+import logging
+import math
 import multiprocessing
+import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,12 +72,23 @@ def run(app: Flask, server: str, options: ServeOptions) -> None:
 # -- granian ---------------------------------------------------------------------------------
 
 
+# granian's lifetime limit is what replaces one worker gracefully (new fork first, then
+# the old one stopped); set beyond reach, it serves only the workers that ask.
+_NEVER = 10**9  # seconds
+
+
 def run_granian(app: Flask, options: ServeOptions) -> None:
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
     from granian.net import SocketSpec  # type: ignore[attr-defined]
     from granian.server import MPServer
+
+    from d4sme_kg.store.inline import ask_for_replacement_through
+
+    # A worker that meets a runaway query writes its pid here to be replaced.
+    replacement_requests, replacement_channel = os.pipe()
+    ask_for_replacement_through(replacement_channel)
 
     class PreforkServer(MPServer):  # type: ignore[misc]
         """granian with one listening socket, bound here and inherited by the workers.
@@ -87,14 +102,28 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
             self._ssp, self._sfd = None, holder.get_fd()
             self._shd = holder  # type: ignore[assignment]  # granian types it as None
             listener = socket.socket(fileno=self._sfd)
-            listener.set_inheritable(True)
             # Listening from now on: a client that connects before the workers are up
             # waits in the backlog rather than being refused.
             listener.listen(self.backlog)
             self._sso = listener
             options.on_ready(options.url(listener.getsockname()))
 
+        def replace_worker(self, pid: int) -> None:
+            """Have the worker ``pid`` replaced as if past its lifetime."""
+            for worker in list(self.wrks):
+                if worker._id() == pid:  # type: ignore[no-untyped-call]
+                    worker.birth = -math.inf
+            self.lifetime_signal = True
+            self.main_loop_interrupt.set()
+
+    def read_replacement_requests() -> None:
+        while len(request := os.read(replacement_requests, 4)) == 4:
+            server.replace_worker(int.from_bytes(request, "little"))
+
     def load_in_worker() -> Flask:
+        # Only the main process reads: a worker left alone (its main process killed)
+        # then gets an error when it asks, and stops by itself.
+        os.close(replacement_requests)
         options.on_fork()
         return app
 
@@ -112,14 +141,23 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
         websockets=False,
         # Clients of SPARQL endpoints send many small queries on one connection.
         http1_settings=HTTP1Settings(keep_alive=True, header_read_timeout=10_000),
-        # A worker that dies is replaced; a reload (SIGHUP, which a retiring worker
-        # sends) starts each new worker before it stops the old one, and lets the old
-        # one finish the requests in flight, each within its own time limit.
+        # A worker that dies is replaced. One that asks (or past its lifetime) is
+        # replaced by a new fork first; then it is stopped, finishing the requests in
+        # flight, each within its own time limit, and killed past that.
         respawn_failed_workers=True,
         respawn_interval=0.5,
+        workers_lifetime=_NEVER,
         workers_kill_timeout=int(options.query_timeout) + 5,
         log_level=LogLevels.warning,
         log_access=False,
+    )
+    # granian warns that a respawn may reset connections queued on the old worker's own
+    # SO_REUSEPORT socket; with the one shared socket here nothing is queued on a worker.
+    logging.getLogger("_granian").addFilter(
+        lambda record: "tcp_migrate_req" not in record.getMessage()
+    )
+    server.on_startup(
+        lambda: threading.Thread(target=read_replacement_requests, daemon=True).start()
     )
     server.on_shutdown(options.on_exit)
     server.serve(target_loader=load_in_worker, wrap_loader=False)

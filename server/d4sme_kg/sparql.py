@@ -72,7 +72,7 @@ class Analysis:
 # A PREFIX declaration (or a comment) of the prologue, read in one match: most queries
 # open with several, and they are a good part of a short query's tokens.
 _DECLARATION = re.compile(
-    r"""\s*(?:(?i:PREFIX)\s+
+    r"""\s*(?:(?ai:PREFIX)\s+
               (?P<prefix>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*+)?):\s*
               <(?P<iri>[^<>"{}|^`\\\x00-\x20]*)>
           |\#[^\n\r]*)""",

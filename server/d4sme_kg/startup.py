@@ -60,13 +60,7 @@ def open_service(
     if settings.engine == "inline" and not writable:
         # Past the server's own graceful stop (limit + 5 s): the requests still in flight
         # on the retiring worker, which may have started up to then, get their full limit.
-        on_runaway = partial(
-            retire_this_process,
-            grace=settings.timeout + 10,
-            # granian replaces workers when its main process is asked to (a worker that
-            # just stops counts as a crash); gunicorn replaces one that stops itself.
-            ask_parent=settings.server == "granian",
-        )
+        on_runaway = partial(retire_this_process, grace=settings.timeout + 10)
     if settings.store.startswith(("sparql+http://", "sparql+https://")):
         from d4sme_kg.store.remote import RemoteBackend
 

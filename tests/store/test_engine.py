@@ -74,6 +74,23 @@ def test_separators_in_literals_never_refuse_an_answer_within_the_limit(fmt: str
         evaluate(store, QueryRequest(text, result_format=fmt, max_rows=3).message())
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_an_answer_past_the_uncounted_size_is_counted_by_a_second_evaluation(
+    fmt: str, store: ox.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from d4sme_kg.store import engine
+
+    monkeypatch.setattr(engine, "_MAX_UNCOUNTED_BYTES", 200)
+    query = f"SELECT ?s ?o WHERE {{ ?s <{EX}p> ?o }} ORDER BY ?s LIMIT {{n}}"
+    fits = QueryRequest(query.replace("{n}", "40"), result_format=fmt, max_rows=40)
+    reply = evaluate(store, fits.message())
+    assert rows_of(fmt, reply["body"]) == 40 and reply["rows"] <= 40
+    over = QueryRequest(query.replace("{n}", "41"), result_format=fmt, max_rows=40)
+    with pytest.raises(EngineError) as error:
+        evaluate(store, over.message())
+    assert error.value.kind == "too_many_rows"
+
+
 def test_a_small_answer_is_written_once_with_its_rows_bounded() -> None:
     store = ox.Store()
     store.extend(

@@ -210,3 +210,31 @@ def test_a_get_url_past_the_servers_bound_is_refused_with_414(server: str) -> No
         {"Content-Type": "application/sparql-query"},
     )
     assert posted.status == 200 and posted.json()["boolean"] is True
+
+
+def test_runaway_queries_in_a_row_never_stop_the_server() -> None:
+    # Each runaway has its worker replaced; replacements in quick succession, with other
+    # workers busy meanwhile, must never look like a crash loop to the server.
+    with d4sme_server(["--timeout", "1", "--workers", "3"]) as base:
+        assert isinstance(base, ServerURL)
+        first = base.workers()
+        replies: list[int] = []
+
+        def run_slow(k: int) -> None:
+            replies.append(query(base, SLOW + f" # {k}").status)
+
+        for wave in range(3):
+            threads = [threading.Thread(target=run_slow, args=(wave * 3 + k,)) for k in range(3)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            time.sleep(0.5)
+        assert replies == [503] * 9
+        deadline = time.monotonic() + 40
+        while (first & base.workers() or len(base.workers()) != 3) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
+        assert len(base.workers()) == 3 and not first & base.workers()
+        assert query(base, QUICK).status == 200

@@ -6,6 +6,8 @@ query that runs too long can be stopped by ending the process.
 
 from __future__ import annotations
 
+import csv
+import io
 import traceback
 from collections.abc import Callable
 from itertools import islice
@@ -143,28 +145,32 @@ class _Sink:
     there are than rows. Exact markers start or end every solution and nothing else: a
     newline in TSV (one line per solution, newlines inside literals are escaped, plus
     the header line) and ``<result>`` in XML (``<`` inside literals is escaped). Past
-    ``limit`` rows the writing stops with ``overflow``, so a huge answer is never built.
+    ``limit`` rows the writing stops, so a huge answer is never built. A ``bounded``
+    sink's markers only bound the rows from above (see _BOUNDS): it writes on past the
+    limit, up to _MAX_UNCOUNTED_BYTES, and leaves the exact count to its caller.
     """
 
-    def __init__(
-        self, limit: int, marker: bytes, header: int, overflow: type[Exception] | None = None
-    ) -> None:
+    def __init__(self, limit: int, marker: bytes, header: int, bounded: bool = False) -> None:
         self.limit = limit
         self.marker = marker
         self.header = header
-        self.overflow = overflow
+        self.bounded = bounded
         self.count = 0
-        self.tail = b""  # the end of the previous chunk: a marker may span two
+        self.size = 0
+        self.tail = b""  # the end of what came before: a marker may span chunks
         self.chunks: list[bytes] = []
 
     def write(self, chunk: bytes) -> int:
         data = bytes(chunk)
-        self.count += (self.tail + data).count(self.marker)
-        self.tail = data[-(len(self.marker) - 1) :] if len(self.marker) > 1 else b""
+        joined = self.tail + data
+        self.count += joined.count(self.marker)
+        self.tail = joined[len(joined) - len(self.marker) + 1 :] if len(self.marker) > 1 else b""
+        self.size += len(data)
         if self.rows > self.limit:
-            if self.overflow is not None:
-                raise self.overflow()
-            raise EngineError("too_many_rows", f"the result has more than {self.limit} rows")
+            if not self.bounded:
+                raise EngineError("too_many_rows", f"the result has more than {self.limit} rows")
+            if self.size > _MAX_UNCOUNTED_BYTES:
+                raise _BoundPassed()
         self.chunks.append(data)
         return len(data)
 
@@ -180,7 +186,7 @@ class _Sink:
 
 
 class _BoundPassed(Exception):
-    """An upper bound of the rows passed the limit: count them exactly instead."""
+    """Past _MAX_UNCOUNTED_BYTES with more rows than the limit perhaps: count exactly."""
 
 
 #: Markers whose count bounds the rows from above, for the formats with no exact one:
@@ -189,6 +195,10 @@ class _BoundPassed(Exception):
 #: hold more newlines), so rows <= count - 1.
 _BOUNDS = {"json": (b"},{", -1), "csv": (b"\n", 1)}
 
+#: How much of a JSON or CSV answer whose bound passed the limit is written before the
+#: query is evaluated again to count its rows exactly (stopping at the limit).
+_MAX_UNCOUNTED_BYTES = 64 * 1024 * 1024
+
 
 def _solutions_natively(
     run: Callable[[], Any], result: ox.QuerySolutions, fmt: str, limit: int
@@ -196,20 +206,25 @@ def _solutions_natively(
     """Serialise with pyoxigraph's own writers (several times faster than in Python).
 
     XML and TSV are written once, their rows counted exactly on the way. JSON and CSV
-    are written once too, their rows bounded from above; only when the bound passes the
-    limit (a huge answer, or literals full of separators) is the query evaluated again
-    and written as counted TSV, then converted, natively too.
+    are written once too, their rows bounded from above; when the bound passes the
+    limit (an answer over it, or literals full of separators) the rows of the written
+    answer are counted exactly. Only an answer past _MAX_UNCOUNTED_BYTES is evaluated
+    again, written as counted TSV (stopping at the limit) and converted.
     """
     if fmt in _BOUNDS:
         marker, header = _BOUNDS[fmt]
-        bounded = _Sink(limit, marker, header, overflow=_BoundPassed)
+        bounded = _Sink(limit, marker, header, bounded=True)
         try:
             _write(result, bounded, _NATIVE_FORMATS[fmt])
-            body = bounded.body()
-            empty = body.endswith(b"[]}}") if fmt == "json" else bounded.rows <= 0
-            return {"kind": "solutions", "body": body, "rows": 0 if empty else bounded.rows}
         except _BoundPassed:
             result = run()
+        else:
+            body = bounded.body()
+            rows = bounded.rows if bounded.rows <= limit else _exact_rows(body, fmt)
+            if rows > limit:
+                raise EngineError("too_many_rows", f"the result has more than {limit} rows")
+            empty = body.endswith(b"[]}}") if fmt == "json" else rows <= 0
+            return {"kind": "solutions", "body": body, "rows": 0 if empty else rows}
     if fmt == "xml":
         sink = _Sink(limit, b"<result>", header=0)
         _write(result, sink, ox.QueryResultsFormat.XML)
@@ -221,6 +236,14 @@ def _solutions_natively(
         parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
         body = parsed.serialize(format=_NATIVE_FORMATS[fmt]) or b""
     return {"kind": "solutions", "body": body, "rows": sink.rows}
+
+
+def _exact_rows(body: bytes, fmt: str) -> int:
+    if fmt == "json":
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        assert isinstance(parsed, ox.QuerySolutions)  # the body of a SELECT answer
+        return sum(1 for _ in parsed)
+    return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
 
 
 def _write(result: ox.QuerySolutions, sink: _Sink, fmt: ox.QueryResultsFormat) -> None:

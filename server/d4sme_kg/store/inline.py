@@ -101,22 +101,37 @@ class InlineEngine:
 
 _retiring = threading.Event()
 
+# Set by a server that replaces workers when asked (granian, in serving.py): the write
+# end of a pipe its main process reads worker process ids from.
+_replacement_requests: int | None = None
 
-def retire_this_process(grace: float = 5.0, ask_parent: bool = False) -> None:
-    """Stop this worker process gracefully, and for sure after ``grace`` seconds.
 
-    SIGTERM to itself lets gunicorn's worker finish the requests in flight, and the
-    arbiter forks a replacement; with ``ask_parent``, SIGHUP to the main process asks
-    granian for a graceful reload (new workers first, then the old ones stopped). The
-    timer ends the process even if a stuck evaluation would hold it.
+def ask_for_replacement_through(fd: int) -> None:
+    """Retire workers forked after this call by writing their pid to ``fd``."""
+    global _replacement_requests
+    _replacement_requests = fd
+
+
+def retire_this_process(grace: float = 5.0) -> None:
+    """Have this worker process replaced, and its stuck evaluation ended with it.
+
+    Under granian the main process is asked, through its pipe, to replace this one
+    worker: it forks the new one first, then stops this one gracefully and kills it
+    past its own time limit (a worker that stopped by itself would count as a crash).
+    Otherwise (gunicorn) the worker stops itself with SIGTERM, which lets it finish the
+    requests in flight while the arbiter forks a replacement, and for sure after
+    ``grace`` seconds even if the stuck evaluation would hold it.
     """
     if _retiring.is_set():
         return
     _retiring.set()
+    if _replacement_requests is not None:
+        try:
+            os.write(_replacement_requests, os.getpid().to_bytes(4, "little"))
+            return
+        except OSError:  # the main process is gone: stop alone
+            pass
     timer = threading.Timer(grace, os._exit, args=(0,))
     timer.daemon = True
     timer.start()
-    if ask_parent:
-        os.kill(os.getppid(), signal.SIGHUP)
-    else:
-        os.kill(os.getpid(), signal.SIGTERM)
+    os.kill(os.getpid(), signal.SIGTERM)
