@@ -27,8 +27,6 @@ from typing import Any
 
 from flask import Flask
 
-SERVERS = ("granian", "gunicorn")
-
 
 @dataclass(frozen=True)
 class ServeOptions:
@@ -49,11 +47,15 @@ class ServeOptions:
 
     @property
     def shown_host(self) -> str:
-        return f"[{self.host}]" if ":" in self.host else self.host
+        return _bracketed(self.host)
 
     def url(self, address: tuple[Any, ...]) -> str:
-        shown = f"[{address[0]}]" if ":" in address[0] else address[0]
-        return f"http://{shown}:{address[1]}"
+        return f"http://{_bracketed(address[0])}:{address[1]}"
+
+
+def _bracketed(host: str) -> str:
+    # An IPv6 address goes in brackets in a URL or a bind address.
+    return f"[{host}]" if ":" in host else host
 
 
 def run(app: Flask, server: str, options: ServeOptions) -> None:

@@ -25,17 +25,22 @@ UPDATE_OPERATIONS = (
     "WITH",
 )
 
+# The pieces the patterns below share: the characters an IRI may not hold, and the
+# prefix of a prefixed name. The prefix is possessive (*+): giving characters back
+# could never put the ':' after it, and a bare word fails the prefixed-name branch at
+# once instead of once per character.
+_NOT_IRI = r"""<>"{}|^`\\\x00-\x20"""
+_PREFIX = r"(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*+)?"
+
 # One token after any whitespace; the commonest kinds are tried first (a prefixed
-# name before a bare word, which it extends). The prefix part is possessive (*+):
-# giving characters back could never put the ':' after it, and a bare word fails
-# the prefixed-name branch at once instead of once per character.
+# name before a bare word, which it extends).
 _TOKEN = re.compile(
-    r"""
+    rf"""
     \s*
     (?:
-    (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    (?P<iri><[^{_NOT_IRI}]*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*+)?:
+  | (?P<pname>{_PREFIX}:
               (?:[\w\-:%.\\\u00c0-\uffff]*[\w\-:%\\\u00c0-\uffff])?)
   | (?P<word>[A-Za-z_][\w\-]*)
   | (?P<comment>\#[^\n\r]*)
@@ -72,9 +77,9 @@ class Analysis:
 # A PREFIX declaration (or a comment) of the prologue, read in one match: most queries
 # open with several, and they are a good part of a short query's tokens.
 _DECLARATION = re.compile(
-    r"""\s*(?:(?ai:PREFIX)\s+
-              (?P<prefix>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*+)?):\s*
-              <(?P<iri>[^<>"{}|^`\\\x00-\x20]*)>
+    rf"""\s*(?:(?ai:PREFIX)\s+
+              (?P<prefix>{_PREFIX}):\s*
+              <(?P<iri>[^{_NOT_IRI}]*)>
           |\#[^\n\r]*)""",
     re.VERBOSE,
 )
@@ -186,7 +191,7 @@ def _resolve(kind: str, token: str, prefixes: dict[str, str], base: str) -> str:
     return token
 
 
-_IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+_IRI_FORBIDDEN = re.compile(f"[{_NOT_IRI}]")
 
 
 def add_using(update: str, graphs: list[str], named_graphs: list[str]) -> str:

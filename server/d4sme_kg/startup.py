@@ -58,7 +58,7 @@ def open_service(
     writable = bool(settings.update_token)
     on_runaway = None
     if settings.engine == "inline" and not writable:
-        # Past the server's own graceful stop (limit + 5 s): the requests still in flight
+        # Past gunicorn's own graceful stop (limit + 5 s): the requests still in flight
         # on the retiring worker, which may have started up to then, get their full limit.
         on_runaway = partial(retire_this_process, grace=settings.timeout + 10)
     if settings.store.startswith(("sparql+http://", "sparql+https://")):

@@ -162,9 +162,13 @@ class _Sink:
 
     def write(self, chunk: bytes) -> int:
         data = bytes(chunk)
-        joined = self.tail + data
-        self.count += joined.count(self.marker)
-        self.tail = joined[len(joined) - len(self.marker) + 1 :] if len(self.marker) > 1 else b""
+        self.count += data.count(self.marker)
+        keep = len(self.marker) - 1
+        if keep:
+            # Markers that start in what came before and end in this chunk (only the
+            # edges are joined: a big answer is not copied once more).
+            self.count += (self.tail + data[:keep]).count(self.marker)
+            self.tail = (self.tail + data[-keep:])[-keep:]
         self.size += len(data)
         if self.rows > self.limit:
             if not self.bounded:
