@@ -213,3 +213,22 @@ def http(
             return Reply(response.status, dict(response.headers), response.read())
     except urllib.error.HTTPError as error:
         return Reply(error.code, dict(error.headers), error.read())
+
+
+def http_chunked(
+    method: str, url: str, body: bytes, headers: dict[str, str], timeout: float = 30.0
+) -> Reply:
+    """One request whose body is sent chunked (no Content-Length), in 100-byte pieces."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    connection = http.client.HTTPConnection(parts.netloc, timeout=timeout)
+    try:
+        pieces = (body[start : start + 100] for start in range(0, len(body), 100))
+        connection.request(method, path, body=pieces, headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+        return Reply(response.status, dict(response.getheaders()), response.read())
+    finally:
+        connection.close()

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from ..servers import d4sme_server, http
+from ..servers import d4sme_server, http, http_chunked
 from .conftest import TOKEN
 
 KG = "https://w3id.org/d4sme-kg/id/"
@@ -183,3 +183,24 @@ def test_with_writes_on_a_runaway_query_is_stopped_and_the_rest_stays_right() ->
             204,
         )
         assert count(base) == before + 1
+
+
+def test_a_chunked_write_past_the_body_limit_is_refused_whole() -> None:
+    env = {"D4SME_KG_UPDATE_TOKEN": TOKEN, "D4SME_KG_MAX_BODY_BYTES": "2000"}
+    graph = "urn:x-test:chunked"
+    line = (
+        "<https://w3id.org/d4sme-kg/id/kakao> "
+        '<http://www.w3.org/2004/02/skos/core#altLabel> "{}"@en .\n'
+    )
+    with d4sme_server(["--workers", "1"], env=env) as base:
+        before = count(base)
+        url = f"{base}/store?graph={quote(graph)}"
+        turtle = {"Content-Type": "application/n-triples", **AUTH}
+        too_big = "".join(line.format(f"K{n}") for n in range(40)).encode()
+        assert len(too_big) > 2000
+        refused = http_chunked("PUT", url, too_big, turtle)
+        assert refused.status == 413 and "2000 bytes" in refused.json()["detail"]
+        assert count(base) == before
+        small = "".join(line.format(f"K{n}") for n in range(3)).encode()
+        assert http_chunked("PUT", url, small, turtle).status == 201
+        assert count(base) == before + 3

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from d4sme_kg.service import KnowledgeGraphService, Settings
 
@@ -39,6 +41,7 @@ def create_app(
     from d4sme_kg.web.problems import register_error_handlers
 
     register_error_handlers(app)
+    app.before_request(refuse_bodies_past_the_limit)
     app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
@@ -68,6 +71,36 @@ def _register_blueprints(app: Flask) -> None:
         ontology_docs,
     ):
         app.register_blueprint(blueprint.bp)
+
+
+def refuse_bodies_past_the_limit() -> None:
+    """413 for a request body past MAX_CONTENT_LENGTH, before any route reads it.
+
+    A declared length is checked as it is. A chunked body (no length) is read whole
+    here: werkzeug would read it up to the limit and silently stop there, and a query,
+    an update or a graph cut short might still parse, and mean something else. Once
+    read, it has a length like any other body.
+    """
+    limit = request.max_content_length
+    length = request.content_length
+    environ = request.environ
+    if length is not None:
+        if limit is not None and length > limit:
+            raise RequestEntityTooLarge(
+                f"the request body has {length} bytes; the limit is {limit}"
+            )
+        return
+    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    if not environ.get("wsgi.input_terminated"):
+        return  # werkzeug reads nothing from a stream the server does not end
+    stream = environ["wsgi.input"]
+    body = stream.read() if limit is None else stream.read(limit + 1)
+    if limit is not None and len(body) > limit:
+        raise RequestEntityTooLarge(f"the request body has more than {limit} bytes, the limit")
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    del environ["HTTP_TRANSFER_ENCODING"]
 
 
 class AccessLog:

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from flask import Blueprint, Request, Response, current_app, redirect, request, url_for
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.http import parse_options_header
 from werkzeug.wrappers import Response as BaseResponse
 
 from d4sme_kg.errors import QueryError
@@ -71,12 +73,13 @@ def _read_request(req: Request) -> tuple[str | None, list[str], list[str], Mappi
     They come from the URL, or from the body of a form POST (SPARQL 1.1 Protocol 2.1).
     """
     form_post = False
-    args = req.args
+    # Most POSTs have no URL parameters: their (empty) parsing is skipped.
+    args = req.args if req.environ.get("QUERY_STRING") else _NO_PARAMETERS
     if req.method == "GET":
         queries = args.getlist("query")
         params = args
     else:
-        media = req.mimetype
+        media, charset = _content_type(req.environ.get("CONTENT_TYPE", ""))
         if media == "application/x-www-form-urlencoded":
             form_post = True
             params = req.form
@@ -84,11 +87,10 @@ def _read_request(req: Request) -> tuple[str | None, list[str], list[str], Mappi
             if "update" in params:
                 raise QueryError("this is a SPARQL Update; send it to /update, not /sparql")
         elif media == "application/sparql-query":
-            charset = req.mimetype_params.get("charset", "utf-8").lower()
             if charset not in ("utf-8", "utf8"):
                 # SPARQL 1.1 Protocol 2.1.3: the query string is UTF-8 (and stays unparsed).
                 raise UnsupportedMediaType(f"the query must be sent as UTF-8, not {charset}")
-            queries = [req.get_data(as_text=True)]
+            queries = [_body(req).decode("utf-8", "replace")]
             params = args
         else:
             raise UnsupportedMediaType(
@@ -104,6 +106,32 @@ def _read_request(req: Request) -> tuple[str | None, list[str], list[str], Mappi
     # format and timeout may be in the URL of a form POST too (form and URL together).
     others = req.values if form_post else params
     return (queries[0] if queries else None), defaults, named, others
+
+
+_NO_PARAMETERS: ImmutableMultiDict[str, str] = ImmutableMultiDict()
+
+
+# Clients send the same few Content-Type headers again and again; werkzeug would parse
+# the header anew for each request.
+@lru_cache(maxsize=64)
+def _content_type(header: str) -> tuple[str, str]:
+    """The media type of a Content-Type header and its charset (UTF-8 if none), lowercase."""
+    media, parameters = parse_options_header(header)
+    return media.lower(), parameters.get("charset", "utf-8").lower()
+
+
+def _body(req: Request) -> bytes:
+    """The request body, read at once.
+
+    werkzeug's guarded stream costs as much as the rest of reading a small query. The
+    app has already refused a body past the limit, and given a chunked one its length
+    (web.refuse_bodies_past_the_limit).
+    """
+    length = req.content_length
+    if length is None:
+        return req.get_data()
+    body: bytes = req.environ["wsgi.input"].read(length)
+    return body
 
 
 def endpoint_url(req: Request | None = None) -> str:
