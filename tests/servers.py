@@ -25,6 +25,8 @@ class ServerURL(str):
     """The base URL of a running server, which also knows the server's main process."""
 
     pid: int
+    #: What the server has written to stderr so far, line by line.
+    log: list[str]
 
     def workers(self) -> set[int]:
         """The processes the main process has forked (its web workers), from /proc."""
@@ -87,6 +89,7 @@ def d4sme_server(
     try:
         base = ServerURL(_read_url(process, lines, timeout))
         base.pid = process.pid
+        base.log = lines
         # Keep draining the log so that the server never blocks on a full pipe.
         threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
         wait_until_ready(base + "/healthz", timeout)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -94,15 +93,12 @@ def serve(
     behind_proxy: bool,
 ) -> None:
     """Serve the graph: SPARQL endpoint, pages and health check (granian or gunicorn)."""
+    from d4sme_kg.logs import configure_serve_logging
     from d4sme_kg.service import TOKEN_ENV, read_token
     from d4sme_kg.serving import ServeOptions, run
     from d4sme_kg.web import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # A log line per request: none of what the format leaves out is gathered either
-    # (the Logging HOWTO's "Optimization" settings).
-    logging._srcfile = None  # type: ignore[attr-defined]
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    configure_serve_logging()
     # Read-only, the web workers answer queries themselves (a remote store holds no data
     # here); with writes on there is one web process, and the evaluator processes hold
     # the one copy of the data the writes change.
