@@ -31,6 +31,17 @@ def access() -> Iterator[tuple[logging.Logger, BatchedStreamHandler, io.StringIO
     yield logger, handler, stream
     logger.removeHandler(handler)
     logger.propagate = True
+    handler.close()
+
+
+class CountingStream(io.StringIO):
+    """A text stream that also counts the calls to write()."""
+
+    writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
 
 
 def written(stream: io.StringIO, count: int, within: float = 5.0) -> list[str]:
@@ -43,31 +54,75 @@ def written(stream: io.StringIO, count: int, within: float = 5.0) -> list[str]:
     return stream.getvalue().splitlines()
 
 
-def test_lines_are_written_shortly_after_in_one_batch(access) -> None:  # type: ignore[no-untyped-def]
-    logger, handler, stream = access
+def test_lines_are_gathered_then_written_in_one_batch() -> None:
+    stream = CountingStream()
+    handler = BatchedStreamHandler(stream, delay=60)
     for number in range(3):
-        handler.add_line(logger.name, f"GET /{number} 200 0.{number}ms")
-    assert stream.getvalue() == ""  # gathered, not written yet
-    lines = written(stream, 3)
+        handler.add_line("d4sme_kg.access", f"GET /{number} 200 0.{number}ms")
+    assert stream.getvalue() == ""  # the writer waits 60 s: nothing is written yet
+    handler.flush()
+    assert stream.writes == 1
+    lines = stream.getvalue().splitlines()
     assert [line.split(" ", 2)[2] for line in lines] == [
-        f"d4sme_kg.test-access GET /{number} 200 0.{number}ms" for number in range(3)
+        f"d4sme_kg.access GET /{number} 200 0.{number}ms" for number in range(3)
     ]
     assert all(re.match(STAMP + " ", line) for line in lines)
+    handler.close()
 
 
-def test_a_line_without_a_record_reads_as_the_formatter_writes_it(access) -> None:  # type: ignore[no-untyped-def]
+def test_the_writer_writes_them_shortly_after(access) -> None:  # type: ignore[no-untyped-def]
     logger, handler, stream = access
-    logger.info("%s %s %s %.1fms", "POST", "/sparql", "200", 1.25)
-    handler.add_line(logger.name, "POST /sparql 200 1.2ms")
-    by_record, by_line = written(stream, 2)
-    assert by_record.split(" ", 2)[2] == by_line.split(" ", 2)[2]
-    stamp = re.compile(STAMP)
-    assert stamp.match(by_record) and stamp.match(by_line)
-    # Made a moment apart: the same time to the second, or the next second.
-    seconds = [
-        time.mktime(time.strptime(s[:19], "%Y-%m-%d %H:%M:%S")) for s in (by_record, by_line)
+    handler.add_line(logger.name, "GET / 200 0.1ms")
+    logger.info("%s", "POST /sparql 200 0.2ms")
+    lines = written(stream, 2)
+    assert [line.split(" ", 2)[2] for line in lines] == [
+        f"{logger.name} GET / 200 0.1ms",
+        f"{logger.name} POST /sparql 200 0.2ms",
     ]
-    assert 0 <= seconds[1] - seconds[0] <= 1
+
+
+def test_a_line_without_a_record_is_the_formatters_line(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    record = logging.LogRecord(
+        "d4sme_kg.access", logging.INFO, "", 0, "GET / 200 1.5ms", None, None
+    )
+    for created in (record.created, 1_700_000_000.0, 1_700_000_000.999, 1_700_000_059.0625):
+        record.created = created
+        record.msecs = int((created - int(created)) * 1000) + 0.0
+        monkeypatch.setattr("d4sme_kg.logs.time.time", lambda created=created: created)
+        handler = BatchedStreamHandler(io.StringIO(), delay=60)
+        expected = logging.Formatter(FORMAT).format(record)
+        assert handler._stamped("d4sme_kg.access", "GET / 200 1.5ms") == expected
+
+
+def test_large_batches_go_out_in_writes_a_pipe_keeps_whole() -> None:
+    stream = CountingStream()
+    handler = BatchedStreamHandler(stream, delay=60)
+    for number in range(400):
+        handler.add_line("d4sme_kg.access", f"GET /{number} 200 0.1ms")
+    handler.flush()
+    assert stream.writes > 1
+    text = stream.getvalue()
+    assert len(text.splitlines()) == 400 and text.endswith("\n")
+    handler.close()
+
+
+def test_a_blocked_or_broken_stream_costs_lines_not_memory_or_the_writer() -> None:
+    class Broken(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    handler = BatchedStreamHandler(Broken(), delay=60, max_lines=5)
+    for number in range(8):
+        handler.add_line("x", f"line {number}")
+    assert len(handler._lines) == 5  # three dropped, counted
+    handler.flush()  # the write fails: those five are counted as dropped too
+    handler.stream = CountingStream()
+    handler.add_line("x", "after")
+    handler.flush()
+    lines = handler.stream.getvalue().splitlines()
+    assert lines[0].endswith("x after")
+    assert "8 lines were dropped" in lines[1]
+    handler.close()
 
 
 def test_flush_writes_what_is_gathered_at_once() -> None:
@@ -77,6 +132,7 @@ def test_flush_writes_what_is_gathered_at_once() -> None:
     handler.add_line("x", "two")
     handler.flush()
     assert [line.split(" ", 2)[2] for line in stream.getvalue().splitlines()] == ["x one", "x two"]
+    handler.close()
 
 
 def _child_logs(handler: BatchedStreamHandler) -> None:
@@ -93,8 +149,9 @@ def test_a_forked_worker_writes_only_its_own_lines(tmp_path: Path) -> None:
         child.join(30)
         assert child.exitcode == 0
         handler.flush()
+    handler.close()
     lines = [line.split(" ", 2)[2] for line in (tmp_path / "log").read_text().splitlines()]
-    assert sorted(lines) == sorted(["x parent", f"x child {child.pid}"])
+    assert sorted(lines) == sorted(["x parent", f"x child {child.pid}"])  # each once
 
 
 def test_the_direct_path_only_when_the_batched_handler_is_all_there_is(access) -> None:  # type: ignore[no-untyped-def]
@@ -125,8 +182,8 @@ def test_the_server_logs_one_line_per_request(server: str) -> None:
         wanted = {"GET /sparql 200", "GET /id/카카오-없음 404"}
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            logged = {m[1] for entry in list(base.log) if (m := line.match(entry.rstrip()))}
-            if wanted <= logged:
+            logged = [m[1] for entry in list(base.log) if (m := line.match(entry.rstrip()))]
+            if wanted <= set(logged):
                 break
             time.sleep(0.05)
-        assert wanted <= logged
+        assert sorted(entry for entry in logged if entry in wanted) == sorted(wanted)  # once each

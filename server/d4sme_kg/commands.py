@@ -39,7 +39,8 @@ from d4sme_kg.store import QueryRequest
     default=2,
     show_default=True,
     type=click.IntRange(1, 256),
-    help="Threads per web worker.",
+    help="Threads per web worker (with writes on, at least --workers + 2: the one web "
+    "worker then serves every request).",
 )
 @click.option(
     "--store",
@@ -139,7 +140,9 @@ def serve(
         host=host,
         port=port,
         processes=workers if read_only else 1,
-        threads=threads,
+        # With writes on, the one web worker's threads wait on the evaluator processes:
+        # one thread for each, and two for everything else (pages, /healthz).
+        threads=threads if read_only else max(threads, workers + 2),
         query_timeout=timeout,
         on_ready=announce,
         on_fork=kg.backend.start,

@@ -11,7 +11,9 @@ once, as usual.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import multiprocessing.util
 import os
 import threading
 import time
@@ -19,6 +21,10 @@ from typing import TextIO
 
 FORMAT = "%(asctime)s %(name)s %(message)s"
 ACCESS_LOGGER = "d4sme_kg.access"
+
+#: Writes to a pipe of at most this many bytes are never interleaved with other
+#: processes' writes (POSIX PIPE_BUF): the workers share one stderr.
+ATOMIC_WRITE = 4096
 
 
 def configure_serve_logging(stream: TextIO | None = None, delay: float = 0.1) -> None:
@@ -47,19 +53,31 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """A stream handler that writes its lines in batches from a thread of its own.
 
     The first line of a batch wakes the writer, which waits ``delay`` seconds and then
-    writes all the lines gathered meanwhile in one go. The writer thread belongs to one
-    process: a forked worker starts its own with its first line. What is gathered is
-    written at exit too (logging.shutdown flushes every handler).
+    writes all the lines gathered meanwhile, in writes of at most ATOMIC_WRITE bytes.
+    The writer belongs to one process: a forked worker drops what its parent had
+    gathered and starts its own writer with its first line. What is gathered is
+    written when the process exits, including a multiprocessing child (granian's
+    workers), which skips atexit. Past ``max_lines`` waiting (a stream that blocks),
+    or when a write fails, lines are dropped and counted, and the count is written
+    with the next batch.
     """
 
-    def __init__(self, stream: TextIO | None = None, delay: float = 0.1) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, delay: float = 0.1, max_lines: int = 100_000
+    ) -> None:
         super().__init__(stream)
         self.delay = delay
+        self.max_lines = max_lines
+        self._clock: tuple[int, str] = (-1, "")
+        self._start_afresh()
+        os.register_at_fork(after_in_child=self._start_afresh)
+
+    def _start_afresh(self) -> None:
         self._lines: list[str] = []
+        self._dropped = 0
         self._pending = threading.Event()
+        self._stopping = threading.Event()
         self._writer_pid = -1
-        self._second = -1
-        self._stamp = ""
 
     def emit(self, record: logging.LogRecord) -> None:
         # Called with self.lock held (logging.Handler.handle).
@@ -76,23 +94,30 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         The line reads as FORMAT renders it: local time to the millisecond, the
         logger's name, the message.
         """
-        now = time.time()
-        second = int(now)
-        if second != self._second:
-            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
-            self._second = second
-        millis = int((now - second) * 1000)
-        line = f"{self._stamp},{millis:03d} {logger_name} {message}"
+        line = self._stamped(logger_name, message)
         with self.lock:  # type: ignore[union-attr]  # made by Handler.__init__
             self._gather(line)
 
+    def _stamped(self, logger_name: str, message: str) -> str:
+        now = time.time()
+        second = int(now)
+        clock = self._clock  # one tuple: a thread never pairs one second with another's text
+        if clock[0] != second:
+            clock = (second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second)))
+            self._clock = clock
+        return f"{clock[1]},{int((now - second) * 1000):03d} {logger_name} {message}"
+
     def _gather(self, line: str) -> None:
         if self._writer_pid != os.getpid():
-            # A new process (or the first line): what a parent gathered is its to write.
             self._writer_pid = os.getpid()
-            self._lines = []
-            self._pending = threading.Event()
             threading.Thread(target=self._write_batches, name="log-writer", daemon=True).start()
+            # Written at exit: atexit for a plain process, Finalize for a child that
+            # multiprocessing ends with os._exit.
+            atexit.register(self.flush)
+            multiprocessing.util.Finalize(self, self.flush, exitpriority=100)
+        if len(self._lines) >= self.max_lines:
+            self._dropped += 1
+            return
         self._lines.append(line)
         if len(self._lines) == 1:
             self._pending.set()
@@ -100,15 +125,45 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             lines, self._lines = self._lines, []
+            dropped, self._dropped = self._dropped, 0
             self._pending.clear()
+        # Each line stands for itself, and the note for the lines it counts.
+        weights = [1] * len(lines)
+        if dropped:
+            note = f"{dropped} lines were dropped: the log stream was blocked or broken"
+            lines.append(self._stamped(__name__, note))
+            weights.append(dropped)
+        # Outside the lock: requests go on gathering while this is written.
+        start, size = 0, 0
+        for end, line in enumerate(lines):
+            length = len(line.encode()) + 1
+            if end > start and size + length > ATOMIC_WRITE:
+                self._write(lines[start:end], sum(weights[start:end]))
+                start, size = end, 0
+            size += length
         if lines:
-            # Outside the lock: requests go on gathering while this is written.
+            self._write(lines[start:], sum(weights[start:]))
+
+    def _write(self, lines: list[str], weight: int) -> None:
+        try:
             self.stream.write(self.terminator.join(lines) + self.terminator)
             self.stream.flush()
+        except (OSError, ValueError):  # a broken or closed stream: these lines are lost
+            with self.lock:  # type: ignore[union-attr]
+                self._dropped += weight
+
+    def close(self) -> None:
+        """Write what is gathered and stop the writer."""
+        self._stopping.set()
+        self._pending.set()
+        try:
+            self.flush()
+        finally:
+            super().close()
 
     def _write_batches(self) -> None:
-        pending = self._pending
-        while True:
+        pending, stopping = self._pending, self._stopping
+        while not stopping.is_set():
             pending.wait()
-            time.sleep(self.delay)
+            stopping.wait(self.delay)
             self.flush()

@@ -204,3 +204,30 @@ def test_a_chunked_write_past_the_body_limit_is_refused_whole() -> None:
         small = "".join(line.format(f"K{n}") for n in range(3)).encode()
         assert http_chunked("PUT", url, small, turtle).status == 201
         assert count(base) == before + 3
+
+
+def test_with_writes_on_the_server_answers_while_evaluators_are_busy() -> None:
+    # One web worker serves everything: it has a thread for each evaluator process
+    # and more, so two slow queries leave it free to answer the others.
+    import threading
+    import time
+
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    env = {"D4SME_KG_UPDATE_TOKEN": TOKEN}
+    with d4sme_server(["--workers", "2", "--timeout", "4"], env=env) as base:
+        statuses: list[int] = []
+
+        def run_slow(k: int) -> None:
+            url = f"{base}/sparql?{urlencode({'query': f'{slow} # {k}'})}"
+            statuses.append(http("GET", url).status)
+
+        runners = [threading.Thread(target=run_slow, args=(k,)) for k in range(2)]
+        for runner in runners:
+            runner.start()
+        time.sleep(1)
+        started = time.monotonic()
+        assert http("GET", f"{base}/healthz").status == 200
+        assert time.monotonic() - started < 2
+        for runner in runners:
+            runner.join(30)
+        assert statuses == [503, 503]

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import get_content_length
 
 from d4sme_kg.logs import ACCESS_LOGGER, batched_handler
 from d4sme_kg.service import KnowledgeGraphService, Settings
@@ -83,8 +84,9 @@ def refuse_bodies_past_the_limit() -> None:
     read, it has a length like any other body.
     """
     limit = request.max_content_length
-    length = request.content_length
     environ = request.environ
+    # Not request.content_length: werkzeug would keep the None of a chunked body.
+    length = get_content_length(environ)
     if length is not None:
         if limit is not None and length > limit:
             raise RequestEntityTooLarge(
