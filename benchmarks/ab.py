@@ -1,0 +1,140 @@
+"""Two versions of our server side by side, measured in turns in one run (an A/B test).
+
+On a machine whose speed drifts by tens of per cent from one hour to the next, a change
+worth 5 % only shows when both versions are measured at the same time. This starts
+version A and version B (two checkouts, or one with two sets of ``serve`` options) on
+the article's data, then times them in turns: in each round, four keep-alive clients
+(new connections each round, as in endpoint.py) send the same small query, made
+distinct by a comment, to one server and then to the other (the order alternates).
+Reported: the median throughput and server CPU per request of each, and in how many
+rounds B was faster.
+
+    python benchmarks/ab.py --b ../other-checkout               # code A/B
+    python benchmarks/ab.py --options-b "--threads 4"           # option A/B
+    python benchmarks/ab.py --query "SELECT * WHERE { <https://w3id.org/d4sme-kg/id/kakao> ?p ?o }"
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from endpoint import tree_cpu_seconds  # noqa: E402  (the same CPU measure, from /proc)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(checkout: Path, options: list[str]) -> tuple[subprocess.Popen[bytes], int]:
+    """``d4sme-kg serve`` from ``checkout``'s own code; waits until /healthz answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "d4sme_kg", "serve", "--port", str(port), "--no-validate"] + options,
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout / "server")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server in {checkout} did not start")
+
+
+def timed_round(port: int, pid: int, query: str, clients: int, requests: int, tag: str):  # type: ignore[no-untyped-def]
+    """One round: (requests per second, server CPU ms per request)."""
+    failures: list[str] = []
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {
+            "Content-Type": "application/sparql-query",
+            "Accept": "application/sparql-results+json",
+        }
+        for request in range(requests // clients):
+            body = f"{query} # {tag} {number} {request}".encode()
+            connection.request("POST", "/sparql", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                failures.append(str(response.status))
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    cpu, began = tree_cpu_seconds(pid), time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    if failures:
+        raise SystemExit(f"answers other than 200: {sorted(set(failures))}")
+    done = requests // clients * clients
+    return done / seconds, (tree_cpu_seconds(pid) - cpu) / done * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--a", type=Path, default=ROOT, help="checkout of version A")
+    parser.add_argument("--b", type=Path, default=ROOT, help="checkout of version B")
+    parser.add_argument("--options-a", default="", help="more `serve` options for A")
+    parser.add_argument("--options-b", default="", help="more `serve` options for B")
+    parser.add_argument("--query", default="ASK {}")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=800, help="per round and server")
+    parser.add_argument("-c", "--clients", type=int, default=4)
+    args = parser.parse_args()
+    servers = {
+        "A": start(args.a.resolve(), shlex.split(args.options_a)),
+        "B": start(args.b.resolve(), shlex.split(args.options_b)),
+    }
+    try:
+        for process, port in servers.values():  # warm-up, not counted
+            timed_round(port, process.pid, args.query, args.clients, 400, "warm-up")
+        results: dict[str, list[tuple[float, float]]] = {"A": [], "B": []}
+        for number in range(args.rounds):
+            for name in ("A", "B") if number % 2 == 0 else ("B", "A"):
+                process, port = servers[name]
+                measured = timed_round(
+                    port, process.pid, args.query, args.clients, args.requests, str(number)
+                )
+                results[name].append(measured)
+    finally:
+        for process, _port in servers.values():
+            os.killpg(process.pid, signal.SIGTERM)
+    qps = {name: statistics.median(r[0] for r in rounds) for name, rounds in results.items()}
+    cpu = {name: statistics.median(r[1] for r in rounds) for name, rounds in results.items()}
+    for name in ("A", "B"):
+        print(f"{name}: median {qps[name]:.0f} requests/s, {cpu[name]:.3f} ms server CPU each")
+    wins = sum(b[0] > a[0] for a, b in zip(results["A"], results["B"], strict=True))
+    print(
+        f"B/A: throughput {qps['B'] / qps['A']:.3f}, CPU per request "
+        f"{cpu['B'] / cpu['A']:.3f}; B faster in {wins} of {args.rounds} rounds"
+    )
+
+
+if __name__ == "__main__":
+    main()
