@@ -86,12 +86,14 @@ def d4sme_server(
         start_new_session=True,
     )
     lines: list[str] = []
+    drainer: threading.Thread | None = None
     try:
         base = ServerURL(_read_url(process, lines, timeout))
         base.pid = process.pid
         base.log = lines
         # Keep draining the log so that the server never blocks on a full pipe.
-        threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
+        drainer = threading.Thread(target=_drain, args=(process, lines), daemon=True)
+        drainer.start()
         wait_until_ready(base + "/healthz", timeout)
         yield base
     finally:
@@ -104,6 +106,9 @@ def d4sme_server(
         # Whatever of the group outlived the server (nothing should) holds the log pipe.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+        # What the server wrote as it stopped is read to the end of the pipe, then kept.
+        if drainer is not None:
+            drainer.join(timeout=10)
         if process.stderr is not None:
             process.stderr.close()
 

@@ -34,7 +34,8 @@ from d4sme_kg.store import QueryRequest
 @click.option(
     "--threads",
     # Two: a worker's threads share one GIL, and more of them answering small queries
-    # at once cost more CPU each (measured: 9-10% fewer queries per second with 4).
+    # at once cost more CPU each (measured with benchmarks/ab.py: 2-10% fewer queries
+    # per second with 4).
     # Queries run with the GIL released, so two per worker still overlap slow ones.
     default=2,
     show_default=True,

@@ -11,7 +11,6 @@ once, as usual.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import multiprocessing.util
 import os
@@ -111,9 +110,8 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         if self._writer_pid != os.getpid():
             self._writer_pid = os.getpid()
             threading.Thread(target=self._write_batches, name="log-writer", daemon=True).start()
-            # Written at exit: atexit for a plain process, Finalize for a child that
-            # multiprocessing ends with os._exit.
-            atexit.register(self.flush)
+            # Written at exit: multiprocessing runs its finalizers at the exit of any
+            # process, a child it ends with os._exit (granian's workers) included.
             multiprocessing.util.Finalize(self, self.flush, exitpriority=100)
         if len(self._lines) >= self.max_lines:
             self._dropped += 1
@@ -127,30 +125,27 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
             lines, self._lines = self._lines, []
             dropped, self._dropped = self._dropped, 0
             self._pending.clear()
-        # Each line stands for itself, and the note for the lines it counts.
-        weights = [1] * len(lines)
-        if dropped:
-            note = f"{dropped} lines were dropped: the log stream was blocked or broken"
-            lines.append(self._stamped(__name__, note))
-            weights.append(dropped)
         # Outside the lock: requests go on gathering while this is written.
         start, size = 0, 0
         for end, line in enumerate(lines):
             length = len(line.encode()) + 1
             if end > start and size + length > ATOMIC_WRITE:
-                self._write(lines[start:end], sum(weights[start:end]))
+                self._write(lines[start:end])
                 start, size = end, 0
             size += length
         if lines:
-            self._write(lines[start:], sum(weights[start:]))
+            self._write(lines[start:])
+        if dropped:
+            note = f"{dropped} lines were dropped: the log stream was blocked or broken"
+            self._write([self._stamped(__name__, note)], stands_for=dropped)
 
-    def _write(self, lines: list[str], weight: int) -> None:
+    def _write(self, lines: list[str], stands_for: int | None = None) -> None:
         try:
             self.stream.write(self.terminator.join(lines) + self.terminator)
             self.stream.flush()
         except (OSError, ValueError):  # a broken or closed stream: these lines are lost
             with self.lock:  # type: ignore[union-attr]
-                self._dropped += weight
+                self._dropped += len(lines) if stands_for is None else stands_for
 
     def close(self) -> None:
         """Write what is gathered and stop the writer."""
