@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from d4sme_kg.logs import FORMAT, BatchedStreamHandler, batched_handler
+from d4sme_kg.logs import FORMAT, BatchedStreamHandler, batched_handler, printable
 
 STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
 
@@ -197,3 +197,34 @@ def test_a_stopping_server_writes_the_lines_it_gathered(server: str) -> None:
         assert http("GET", f"{base}/sparql?query=ASK%7B%7D").status == 200
     # Stopped at once on leaving the block: the line was still gathered, not written.
     assert re.search(STAMP + r" d4sme_kg\.access GET /sparql 200 ", "".join(base.log))
+
+
+def test_printable_keeps_a_field_on_one_line() -> None:
+    assert printable("/id/카카오 a b") == "/id/카카오 a b"  # what is printable stays as it is
+    assert printable("/a\r\nGET /forged 200") == "/a\\x0d\\x0aGET /forged 200"
+    assert printable("\x00\t\x1b\x7f\x85\x9f") == "\\x00\\x09\\x1b\\x7f\\x85\\x9f"
+    assert printable("a\u2028b\u2029c") == "a\\u2028b\\u2029c"
+    assert printable("a\u00a0b") == "a\u00a0b"  # not printable for Python, but one line
+    every = "".join(map(chr, range(0x3000)))
+    assert len(printable(every).splitlines()) == 1
+
+
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_a_cr_lf_in_the_path_is_logged_on_one_line(server: str) -> None:
+    from .servers import d4sme_server, http
+
+    with d4sme_server(["--server", server, "--workers", "2"]) as base:
+        forged = "/nowhere%0D%0AGET%20/forged%20200%200.1ms%E2%80%A8x"
+        assert http("GET", base + forged).status == 404
+        wanted = re.compile(
+            STAMP + r" d4sme_kg\.access GET /nowhere\\x0d\\x0aGET /forged 200 0\.1ms"
+            r"\\u2028x 404 \d+\.\dms$"
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if any(wanted.match(entry.rstrip("\n")) for entry in list(base.log)):
+                break
+            time.sleep(0.05)
+        logged = "".join(base.log)
+        assert any(wanted.match(entry.rstrip("\n")) for entry in base.log), logged
+        assert not any(entry.startswith("GET /forged") for entry in base.log)

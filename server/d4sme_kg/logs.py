@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import multiprocessing.util
 import os
+import re
 import threading
 import time
 from typing import TextIO
@@ -38,6 +39,27 @@ def configure_serve_logging(stream: TextIO | None = None, delay: float = 0.1) ->
     access = logging.getLogger(ACCESS_LOGGER)
     access.addHandler(batched)
     access.propagate = False
+
+
+#: What a logged field must not hold as it is: C0 controls (CR and LF among them), DEL,
+#: C1 controls, and the Unicode line and paragraph separators.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: its control characters as ``\\xNN`` (``\\u2028``, ``\\u2029``).
+
+    A request's path and method are the client's to choose; a CR or LF written as it
+    is would start a log line that looks like another request.
+    """
+    if text.isprintable():
+        return text  # almost every request: checked at C speed
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def batched_handler(logger: logging.Logger) -> BatchedStreamHandler | None:

@@ -112,7 +112,10 @@ def test_query_page_is_fast(client: FlaskClient) -> None:
 
 def test_whole_graph_picture(client: FlaskClient) -> None:
     text = client.get("/graph", headers=BROWSER).get_data(as_text=True)
-    assert text.count("<svg") == 1 and "Organisations" in text
+    # One picture (the legend's swatches are little SVGs of their own).
+    assert text.count("<svg") == text.count("<i><svg") + 1
+    assert text.count('class="graph article-graph"') == 1
+    assert "Organisations" in text
     assert '<a href="/id/kakao?lang=en"><title>Kakao</title>' in text
     assert '<a href="/id/park-young-sun?lang=en">' in text
     svg = client.get("/graph.svg")

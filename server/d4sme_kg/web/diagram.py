@@ -5,7 +5,7 @@
 - :func:`article_svg`: every entity of the article on one circle, grouped and coloured
   by kind, links drawn as curves through the middle, labels pointing outwards.
 
-Every node is a link to its page. The same input always gives the same picture.
+Every node is a link to its page (when it has one). The same input always gives the same picture.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ _ORDER = {key: index for index, (key, _, _, _) in enumerate(GROUPS)}
 class Node:
     iri: str
     label: str
-    href: str
+    #: Where a click on the node goes; None: nowhere (an IRI that is not a web address).
+    href: str | None
     group: str = "other"
 
 
@@ -105,10 +106,13 @@ def _short(text: str, limit: int = 30) -> str:
 
 def _node(node: Node, x: float, y: float, radius: float, text_attrs: str, text: str) -> str:
     colour = _COLOURS.get(node.group, _COLOURS["other"])
+    opening, closing = (
+        ("<g>", "</g>") if node.href is None else (f"<a href={quoteattr(node.href)}>", "</a>")
+    )
     return (
-        f"<a href={quoteattr(node.href)}><title>{escape(node.label)}</title>"
+        f"{opening}<title>{escape(node.label)}</title>"
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"/>'
-        f"<text {text_attrs}>{escape(text)}</text></a>"
+        f"<text {text_attrs}>{escape(text)}</text>{closing}"
     )
 
 

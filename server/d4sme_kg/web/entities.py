@@ -11,11 +11,16 @@ from with its English translation. Two queries per page (plus cached labels).
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
+from functools import lru_cache
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
 from d4sme_kg.formats import GRAPH_FORMATS, Format
+from d4sme_kg.logs import printable
 from d4sme_kg.queries import page_query
 from d4sme_kg.web.diagram import Edge, Node, legend_entries, neighbourhood_svg
 from d4sme_kg.web.negotiation import HTML, choose, prefers_html
@@ -30,6 +35,7 @@ from d4sme_kg.web.rendering import (
     page_language,
     select,
     service,
+    web_link,
 )
 
 bp = Blueprint("entities", __name__)
@@ -47,6 +53,8 @@ ENTITY_FORMATS: tuple[Format, ...] = tuple(
 )
 OFFERED = (HTML, *ENTITY_FORMATS)
 _SUFFIXES = {f.suffix.lstrip("."): f.name for f in OFFERED}
+#: How much of an unknown entity's IRI an answer repeats.
+SHOWN_LENGTH = 300
 
 
 @bp.route("/id/<slug>")
@@ -58,7 +66,10 @@ def entity(slug: str) -> Response:
     fmt = choose(request, OFFERED, explicit)
     ns = Namespaces.current()
     iri = ns.entity + slug
-    if fmt is HTML:
+    reason = not_an_iri(iri, slug)
+    if reason is not None:
+        response = _missing(slug, ns, reason)
+    elif fmt is HTML:
         response = _html(iri, slug, ns)
     else:
         answer = service().query(
@@ -190,7 +201,7 @@ def describe(
             }
             for w in wikidata
         ],
-        "pages": list(pages),
+        "pages": [{"text": page, "href": web_link(page)} for page in pages],
     }
 
 
@@ -250,18 +261,76 @@ def _picture(
     return neighbourhood_svg(center, list(neighbours.values()), edges)
 
 
-def _missing(slug: str, ns: Namespaces) -> Response:
-    """404 with the closest slugs, as HTML for browsers and problem+json for the rest."""
+def not_an_iri(iri: str, slug: str) -> str | None:
+    """Why ``iri`` (our namespace, then ``slug``) cannot be an IRI, in words; else None.
+
+    A URL's path may hold what an IRI may not (``/id/a%7Bb`` is ``a{b``); no entity can
+    have such a name, and the store refuses to be asked about it.
+    """
+    try:
+        ox.NamedNode(iri)
+    except ValueError as error:
+        reason = str(error)
+    else:
+        return None
+    for index, char in enumerate(slug):
+        if char == "%":
+            if not _PERCENT_ENCODED.match(slug, index):
+                return "a % in an IRI must begin a percent-encoded byte such as %20"
+        elif not _iri_character(char):
+            return "an IRI cannot hold " + _character_name(char)
+    return reason  # one the checks above do not name (a second "#", say)
+
+
+_PERCENT_ENCODED = re.compile("%[0-9A-Fa-f]{2}")
+
+
+@lru_cache(maxsize=1024)
+def _iri_character(char: str) -> bool:
+    try:
+        ox.NamedNode("http://x/" + char)
+    except ValueError:
+        return False
+    return True
+
+
+def _character_name(char: str) -> str:
+    """``'{' (U+007B LEFT CURLY BRACKET)``, ``U+0020 SPACE``, ``the control character U+000D``."""
+    code = f"U+{ord(char):04X}"
+    name = unicodedata.name(char, "")
+    if not name:
+        return f"the control character {code}" if unicodedata.category(char) == "Cc" else code
+    if char.isprintable() and not char.isspace():
+        return f"'{char}' ({code} {name})"
+    return f"{code} {name}"
+
+
+def _missing(slug: str, ns: Namespaces, reason: str | None = None) -> Response:
+    """404 with the closest slugs, as HTML for browsers and problem+json for the rest.
+
+    ``reason`` says why there can be no such entity, for a slug that is not an IRI's.
+    """
     known = sorted({s for row in select("slugs") if (s := ns.slug(row["s"]["value"]))})
     close = difflib.get_close_matches(slug.lower(), known, n=6, cutoff=0.5)
     close += [k for k in known if slug.lower() in k and k not in close][: 6 - len(close)]
-    detail = f"there is no entity {ns.entity + slug}"
+    # The slug is the client's: shown on one line and not at any length.
+    iri = printable(ns.entity + slug)
+    if len(iri) > SHOWN_LENGTH:
+        iri = iri[:SHOWN_LENGTH] + "…"
+    detail = f"there is no entity {iri}"
+    if reason is not None:
+        detail += f": {reason}"
     if close:
         detail += "; did you mean: " + ", ".join(close)
     if prefers_html(request) or request.args.get("format") == "html":
         lang = page_language()
         body = render_template(
-            "entity_missing.html", lang=lang, slug=slug, iri=ns.entity + slug, suggestions=close
+            "entity_missing.html",
+            lang=lang,
+            slug=slug,
+            iri=iri,
+            reason=reason,
+            suggestions=close,
         )
         return Response(body, status=404, mimetype="text/html")
     return problem(

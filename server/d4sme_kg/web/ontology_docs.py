@@ -71,7 +71,7 @@ def sections(lang: str) -> list[dict[str, Any]]:
     ns = Namespaces.current()
     names = labels(lang)
 
-    def links(field: str, row: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+    def links(field: str, row: dict[str, dict[str, str]]) -> list[dict[str, str | None]]:
         iris = row.get(field, {}).get("value", "").split()
         return [
             {"text": ns.curie(i), "href": ns.href(i, lang), "title": names.get(i, i)}

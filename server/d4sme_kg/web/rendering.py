@@ -143,6 +143,14 @@ def language_url(lang: str) -> str:
 
 
 _SLUG_MARK = "__slug__"
+#: The only IRIs a page links to as they are. Anyone who can query or write can make
+#: an IRI <javascript:…> (or data:, vbscript:…), which a click would run on our origin.
+WEB_SCHEMES = ("http://", "https://")
+
+
+def web_link(iri: str) -> str | None:
+    """``iri`` when it is an http(s) address a page may link to, else None."""
+    return iri if iri[:8].lower().startswith(WEB_SCHEMES) else None
 
 
 @dataclass(frozen=True)
@@ -180,15 +188,18 @@ class Namespaces:
                 return rest
         return None
 
-    def href(self, iri: str, lang: str | None = None) -> str:
-        """Where a person clicks for ``iri``: our entity page, our ontology page, or the IRI."""
+    def href(self, iri: str, lang: str | None = None) -> str | None:
+        """Where a person clicks for ``iri``: our entity page, our ontology page, the IRI.
+
+        None (no link) for an IRI that is not a web address: see :func:`web_link`.
+        """
         query = f"?lang={lang}" if lang else ""
         slug = self.slug(iri)
         if slug is not None:
             return self.entity_url.replace(_SLUG_MARK, quote(slug, safe="")) + query
         if iri.startswith(self.ontology):
             return self.ontology_url + query + "#" + iri[len(self.ontology) :]
-        return iri
+        return web_link(iri)
 
     def curie(self, iri: str) -> str:
         """``prefix:local`` when a prefix fits, else the IRI."""
@@ -204,7 +215,10 @@ class Namespaces:
 def cell(
     value: dict[str, str] | None, names: dict[str, str], ns: Namespaces, lang: str
 ) -> dict[str, Any]:
-    """One SPARQL JSON term as a table cell: ``text``, ``href``, ``title``, ``note``."""
+    """One SPARQL JSON term as a table cell: ``text``, ``href``, ``title``, ``note``.
+
+    An IRI has a ``title`` (the IRI itself) and an ``href`` only when it may be linked.
+    """
     if value is None:
         return {"text": ""}
     kind = value["type"]
@@ -229,6 +243,8 @@ def cell_html(c: dict[str, Any]) -> Markup:
     text = escape(c["text"])
     if c.get("href"):
         return Markup(f'<a href="{escape(c["href"])}" title="{escape(c["title"])}">{text}</a>')
+    if c.get("title"):  # an IRI that is not linked
+        return Markup(f'<span title="{escape(c["title"])}">{text}</span>')
     lang = f' lang="{escape(c["lang"])}"' if c.get("lang") else ""
     note = f' <small class="note">{escape(c["note"])}</small>' if c.get("note") else ""
     return Markup(f"<span{lang}>{text}</span>{note}")
