@@ -6,6 +6,7 @@ builds the store and the caller (the web app) gets on with its own set-up.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -17,21 +18,26 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from d4sme_kg.errors import KGError
-from d4sme_kg.loading import load_for_serving, load_project
+from d4sme_kg.loading import add_oxigraph_triples, load_for_serving, load_project
+from d4sme_kg.namespaces import bind_prefixes
 from d4sme_kg.project import Project
 from d4sme_kg.service import KnowledgeGraphService, Settings, to_rdflib
+from d4sme_kg.store import StoreUnavailable
 from d4sme_kg.validation import ValidationReport, start_validation
 
 log = logging.getLogger(__name__)
+
+#: A validation under way: called, it waits for the report.
+Pending = Callable[[], ValidationReport]
 
 
 class DataDoesNotConform(KGError):
     title = "Data does not conform"
     exit_code = 1
 
-    def __init__(self, report: ValidationReport) -> None:
+    def __init__(self, report: ValidationReport, what: str = "the data") -> None:
         super().__init__(
-            "the data does not conform to its SHACL shapes (start with "
+            f"{what} does not conform to its SHACL shapes (start with "
             "--no-validate to serve it anyway):\n" + report.text()
         )
         self.report = report
@@ -70,8 +76,12 @@ def open_service(
 
     disk = None if settings.store == "memory" else Path(settings.store).expanduser()
     if disk is not None and disk_store_is_loaded(disk):
+        # A store from an earlier start is checked again: a crash, a bug or a hand
+        # that changed it since would otherwise be served without a word.
         shapes = load_project(project, ["shapes"]).parts["shapes"]
+        pending = _start_on_disk(disk, project, shapes) if settings.validate else None
         _call(meanwhile)
+        _check(pending, f"the store at {disk}")
         backend = LocalBackend(
             None, disk, settings.workers, writable, on_runaway, not settings.server
         )
@@ -79,7 +89,7 @@ def open_service(
         return KnowledgeGraphService(settings, project, backend, shapes, started)
 
     store = ox.Store()
-    pending: Callable[[], ValidationReport] | None = None
+    pending = None
     if settings.data_files:
         kg = load_project(project, ["ontology", "shapes"])
         shapes = kg.parts["shapes"]
@@ -93,10 +103,7 @@ def open_service(
         if settings.validate:
             pending = _start(union, shapes, checked)
     _call(meanwhile)
-    if pending is not None:
-        report = pending()
-        if not report.conforms:
-            raise DataDoesNotConform(report)
+    _check(pending, "the data")
     if disk is not None:
         create_disk_store(disk, store)
         del store
@@ -110,9 +117,42 @@ def open_service(
     return KnowledgeGraphService(settings, project, backend, shapes, started)
 
 
-def _start(
-    data: Graph, shapes: Graph, store: ox.Store | None = None
-) -> Callable[[], ValidationReport]:
+def _start_on_disk(disk: Path, project: Project, shapes: Graph) -> Pending:
+    """Start validating an on-disk store as the in-memory start validates its data.
+
+    That is the union of its graphs with the ontology. A store made from the project
+    holds the ontology already; one made from --data files gets the project's. Never
+    both: the ontology's blank nodes are named anew at each parse, so a second copy
+    would add a second of each of its lists and restrictions.
+    """
+    try:
+        opened = ox.Store.read_only(str(disk))
+        quads = list(opened.quads_for_pattern(None, None, None, None))
+    except OSError as error:
+        raise StoreUnavailable(f"{disk}: cannot read the store: {error}") from None
+    # Closed before the validation forks and before the evaluators open it (a writable
+    # one needs RocksDB's lock); pyoxigraph closes a store when it is collected.
+    del opened
+    gc.collect()
+    # Stored IRIs are already the served ones: converted as they are, never rebased.
+    union = add_oxigraph_triples(bind_prefixes(Graph(), project.base), quads)
+    if ox.NamedNode(project.graph_iri("ontology")) not in {q.graph_name for q in quads}:
+        union += load_project(project, ["ontology"]).parts["ontology"]
+        # start_validation puts the union, ontology included, in a store of its own.
+        return _start(union, shapes)
+    checked = ox.Store()
+    checked.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    return _start(union, shapes, checked)
+
+
+def _check(pending: Pending | None, what: str) -> None:
+    if pending is not None:
+        report = pending()
+        if not report.conforms:
+            raise DataDoesNotConform(report, what)
+
+
+def _start(data: Graph, shapes: Graph, store: ox.Store | None = None) -> Pending:
     # At start-up no thread runs yet, so pySHACL's work can be shared out by forking.
     return start_validation(data, shapes, processes=min(2, os.cpu_count() or 1), store=store)
 
