@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
-from d4sme_kg.sparql import add_using, analyse
+from d4sme_kg.sparql import MAX_NESTING, add_using, analyse
 
 
 def test_forms() -> None:
@@ -62,3 +63,68 @@ def test_long_whitespace_is_read_in_linear_time() -> None:
     assert analysis.form == "ASK"
     assert add_using("INSERT { } WHERE { }" + " \n" * 50_000, ["http://g"], []).count("USING") == 1
     assert time.monotonic() - started < 5
+
+
+# Each builds a query nested ``n`` levels deep by one construct (benchmarks/nesting.py
+# measures what the engine survives of each).
+NESTINGS = {
+    "STR()": lambda n: "SELECT (" + "STR(" * n + '"x"' + ")" * n + " AS ?x) {}",
+    "CONCAT()": lambda n: "SELECT (" + "CONCAT(" * n + '"x"' + ")" * n + " AS ?x) {}",
+    "IF()": lambda n: "SELECT (" + "IF(true," * n + "1" + ",0)" * n + " AS ?x) {}",
+    "( )": lambda n: "SELECT (" + "(" * n + "1" + ")" * n + " AS ?x) {}",
+    "+": lambda n: "SELECT (" + "1+" * n + "1 AS ?x) {}",
+    "&&": lambda n: "SELECT (" + "true&&" * n + "true AS ?x) {}",
+    "!": lambda n: "SELECT (" + "!" * n + "true AS ?x) {}",
+    "EXISTS": lambda n: "SELECT * {" + " FILTER EXISTS {" * n + "}" * n + " }",
+    "NOT EXISTS": lambda n: "SELECT * {" + " FILTER NOT EXISTS {" * n + "}" * n + " }",
+    "{ }": lambda n: "SELECT * " + "{" * n + "}" * n,
+    "UNION": lambda n: "SELECT * { " + "{} UNION " * n + "{} }",
+    "MINUS": lambda n: "SELECT * { {} " + "MINUS {} " * n + "}",
+    "OPTIONAL": lambda n: "SELECT * { " + "OPTIONAL { ?s ?p ?o } " * n + "}",
+    "path ( )": lambda n: "SELECT * { ?s " + "(" * n + "<p>" + ")" * n + " ?o }",
+    "collection": lambda n: "SELECT * { " + "(" * n + ")" * n + " <p> ?o }",
+    "<< >>": lambda n: "SELECT * { " + "<< " * n + "<s> <p> <o>" + " <p> <o> >>" * n + " }",
+    "< run": lambda n: "SELECT * {" + "<" * n,
+    "update": lambda n: (
+        "INSERT { <s> <p> ?x } WHERE { BIND(" + "STR(" * n + "1" + ")" * n + " AS ?x) }"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", NESTINGS)
+def test_nesting_past_the_limit_is_found_with_its_place(name: str) -> None:
+    build = NESTINGS[name]
+    # The reading over-counts (a bound, not a parse) by at most four per level.
+    assert analyse(build(MAX_NESTING // 8)).too_deep_at is None
+    for depth in (1_000, 10_000, 50_000):
+        analysis = analyse(build(depth))
+        assert analysis.depth > MAX_NESTING and analysis.too_deep_at is not None
+        line, column = analysis.too_deep_at
+        assert line == 1 and 1 < column < len(build(depth))
+
+
+def test_the_place_counts_lines_and_skips_comments() -> None:
+    text = "# a comment with ( ( (\nSELECT * {\n" + "{" * 1_200 + "}" * 1_200 + "}"
+    # SELECT, * and the first { are three levels of the bound.
+    assert analyse(text).too_deep_at == (3, 998)
+
+
+def test_a_lower_limit_can_be_asked_for() -> None:
+    text = NESTINGS["{ }"](50)
+    assert analyse(text).too_deep_at is None
+    analysis = analyse(text, nesting_limit=20)
+    assert analysis.too_deep_at == (1, 28) and analysis.depth == 52
+
+
+def test_every_query_of_ours_and_of_the_w3c_suite_is_within_the_limit() -> None:
+    root = Path(__file__).parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted(root.glob("queries/**/*.rq"))]
+    w3c = root.parent / "shared" / "w3c"
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(w3c.rglob("*.r[qu]"))]
+    assert len(texts) > 60
+    assert max(analyse(text, nesting_limit=10**9).depth for text in texts) < MAX_NESTING // 10
+
+
+def test_a_base_urljoin_cannot_read_is_left_to_the_engine() -> None:
+    analysis = analyse("BASE <http://[> SELECT * { SERVICE <x> {} }")
+    assert analysis.services == ["x"]

@@ -144,6 +144,7 @@ def serve(
         # With writes on, the one web worker's threads wait on the evaluator processes:
         # one thread for each, and two for everything else (pages, /healthz).
         threads=threads if read_only else max(threads, workers + 2),
+        body_slots=kg.settings.body_slots,
         query_timeout=timeout,
         on_ready=announce,
         on_fork=kg.backend.start,

@@ -13,6 +13,11 @@ class KGError(Exception):
     exit_code = 2
     http_status = 400
     title = "Bad request"
+    #: Over HTTP: the connection is closed after the answer (a body left unread, or
+    #: cut short, cannot be told from the next request).
+    closes_connection = False
+    #: Over HTTP: seconds a client should wait before trying again (Retry-After).
+    retry_after: int | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -57,3 +62,41 @@ class ShapesError(KGError):
     """The SHACL shapes themselves are broken."""
 
     title = "Broken shapes"
+
+
+class TooLarge(KGError):
+    """A query, a request body or an answer past the server's limit."""
+
+    title = "Request too large"
+    http_status = 413
+    closes_connection = True
+
+
+class BodyTimeout(KGError):
+    """A request body that stalled or arrived too slowly."""
+
+    title = "Request body timed out"
+    http_status = 408
+    closes_connection = True
+
+
+class BodyIncomplete(KGError):
+    """A request body that ended before its declared length."""
+
+    title = "Request body incomplete"
+    closes_connection = True
+
+
+class TooManyBodies(KGError):
+    """More request bodies at once than the server reads at once."""
+
+    title = "Server busy"
+    http_status = 503
+    closes_connection = True
+    retry_after = 1
+
+
+class NestedTooDeeply(KGError):
+    """A query or update nested deeper than the engine can evaluate safely."""
+
+    title = "Query nested too deeply"

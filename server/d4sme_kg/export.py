@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import _toPythonMapping
 
 from d4sme_kg.formats import Format
 from d4sme_kg.loading import KnowledgeGraph, add_oxigraph_triples
@@ -124,9 +125,17 @@ def closure(graph: Graph) -> Graph:
     expanded = Graph()
     for triple in graph:
         expanded.add(triple)
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
-    ).expand(expanded)
+    # owlrl swaps in its own lexical converters for rdflib's, process-wide, and its
+    # xsd:gDay / xsd:gMonth ones reject valid values; put rdflib's back after it, or a
+    # later validation in this process finds "---29"^^xsd:gDay ill-typed.
+    converters = dict(_toPythonMapping)
+    try:
+        owlrl.DeductiveClosure(
+            owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+        ).expand(expanded)
+    finally:
+        _toPythonMapping.clear()
+        _toPythonMapping.update(converters)
     added = Graph()
     for triple in expanded:
         # OWL RL's rules also yield "generalised" triples with a literal subject: not RDF.

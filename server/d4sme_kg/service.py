@@ -9,9 +9,11 @@ whole resulting graph before it is committed).
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import os
 import time
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +22,12 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from d4sme_kg.errors import KGError, QueryError
+from d4sme_kg.errors import KGError, NestedTooDeeply, QueryError, TooLarge
 from d4sme_kg.namespaces import prefixes
 from d4sme_kg.project import Project
-from d4sme_kg.sparql import Analysis, add_using, analyse
+from d4sme_kg.sparql import MAX_NESTING, Analysis, add_using, analyse
 from d4sme_kg.store import Backend, QueryAnswer, QueryRequest, StoreUnavailable
+from d4sme_kg.store.stacks import on_engine_stack
 from d4sme_kg.validation import ValidationReport, validate_graph
 
 log = logging.getLogger(__name__)
@@ -36,11 +39,6 @@ TOKEN_FILE_ENV = "D4SME_KG_UPDATE_TOKEN_FILE"
 class Forbidden(KGError):
     title = "Forbidden"
     http_status = 403
-
-
-class TooLarge(KGError):
-    title = "Request too large"
-    http_status = 413
 
 
 class WriteRejected(KGError):
@@ -79,27 +77,79 @@ class Settings:
     update_token: str | None = None
     max_query_length: int = 100_000
     max_body_bytes: int = 10 * 1024 * 1024
+    #: A request body must show progress this often (and keep a minimum rate).
+    body_seconds: float = 10.0
+    #: Request bodies read at once per web process; one more gets 503 at once.
+    body_slots: int = 4
     max_rows: int = 100_000
+    #: The deepest nesting a query or update may have (see sparql.MAX_NESTING); raising
+    #: it past what the engine's stack survives lets one query end a worker.
+    max_nesting: int = MAX_NESTING
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Settings:
+        """Settings from ``config``; text values (the environment's) read as their type.
+
+        Only text is parsed: an update token of ``12345`` or ``true`` stays that text.
+        """
+        kinds = typing.get_type_hints(cls)
         names = {f.upper(): f for f in cls.__dataclass_fields__}
-        values = {names[k]: v for k, v in config.items() if k in names}
+        values = {
+            names[key]: _typed(key, value, kinds[names[key]])
+            for key, value in config.items()
+            if key in names
+        }
         settings = cls(**values)
         if settings.update_token is None:
             settings.update_token = read_token()
+        elif not settings.update_token.strip():
+            raise KGError(_EMPTY_TOKEN)
         return settings
 
 
+_EMPTY_TOKEN = (
+    f"{TOKEN_ENV} is set but empty: unset it to serve read-only, or set it to the token "
+    "that writes must carry"
+)
+
+
+def _typed(key: str, value: Any, kind: Any) -> Any:
+    """``value`` as ``kind`` when it is text that stands for another type."""
+    if not isinstance(value, str) or kind in (str, str | None):
+        return value
+    try:
+        if kind is bool:
+            lowered = value.strip().lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                raise ValueError(value)
+            return lowered in ("true", "1", "yes", "on")
+        if kind in (int, float):
+            return kind(value)
+        if kind == list[str]:
+            parsed = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+            return [str(item).strip() for item in parsed if str(item).strip()]
+    except ValueError:
+        name = kind.__name__ if isinstance(kind, type) else "a list"
+        raise KGError(f"D4SME_KG_{key}: {value!r} is not {name}") from None
+    return value
+
+
 def read_token() -> str | None:
-    """The update token from the environment or from a token file (first line)."""
+    """The update token from the environment or from a token file (first line).
+
+    A token that is set but empty is refused: it would turn writes off without a word.
+    """
     token = os.environ.get(TOKEN_ENV)
     file_name = os.environ.get(TOKEN_FILE_ENV)
+    if token is not None and not token.strip():
+        raise KGError(_EMPTY_TOKEN)
     if not token and file_name:
         try:
             token = Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as error:
             raise KGError(f"{file_name}: cannot read the update token: {error.strerror}") from None
+        if not token:
+            raise KGError(f"{file_name}: the update token file is empty")
     return token or None
 
 
@@ -138,7 +188,19 @@ class KnowledgeGraphService:
             )
         if not text.strip():
             raise QueryError("the query is empty")
-        analysis = analyse(text)
+        analysis = analyse(text, self.settings.max_nesting)
+        if analysis.too_deep_at is not None:
+            line, column = analysis.too_deep_at
+            limit = self.settings.max_nesting
+            raise NestedTooDeeply(
+                f"the {'update' if analysis.is_update else 'query'} is nested too deeply: "
+                f"it passes the limit of {limit} levels (brackets, operators and "
+                f"chained group elements) at line {line}, column {column}, and reaches "
+                f"{analysis.depth}. Flatten it: VALUES or IN instead of long || chains, "
+                f"fewer nested groups"
+            )
+        for graph in [*default_graphs, *named_graphs]:
+            _check_graph_iri(graph)
         if analysis.is_update and not allow_update:
             raise QueryError("this is a SPARQL Update; send it to /update, not /sparql")
         if analysis.service_variables:
@@ -240,7 +302,7 @@ class KnowledgeGraphService:
         """Graph Store Protocol PUT (replace) or POST (merge) of one graph."""
         target: Any = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         try:
-            triples = [q.triple for q in ox.parse(data, format=fmt)]
+            triples = on_engine_stack(lambda: [q.triple for q in ox.parse(data, format=fmt)])
         except SyntaxError as error:
             raise QueryError(f"the RDF payload does not parse: {error}") from None
 
@@ -263,27 +325,49 @@ class KnowledgeGraphService:
         lock = getattr(self.backend, "write_lock", None)
         if not self.backend.writable or lock is None:
             raise Forbidden("this store does not accept writes")
+        # Validation and commit are one critical section: a write validated against data
+        # that another write then changes could commit a state nobody validated.
         with lock:
-            before = set(ox.parse(self.backend.dump(), format=ox.RdfFormat.N_QUADS))
-            scratch = ox.Store()
-            scratch.extend(before)
-            try:
-                change(scratch)
-            except SyntaxError as error:
-                raise QueryError(str(error)) from None
-            except (OSError, ValueError) as error:
-                raise QueryError(f"the update failed: {error}") from None
-            after = set(scratch.quads_for_pattern(None, None, None, None))
-            if self.shapes is not None:
-                report = validate_graph(to_rdflib(after), self.shapes)
-                if not report.conforms:
-                    raise WriteRejected(report)
-            added, removed = after - before, before - after
-        self.backend.apply(
-            ox.serialize(added, format=ox.RdfFormat.N_QUADS) or b"",
-            ox.serialize(removed, format=ox.RdfFormat.N_QUADS) or b"",
-        )
+            current = self.backend.dump()
+            added, removed = on_engine_stack(lambda: self._validated_change(current, change))
+            self.backend.apply(
+                ox.serialize(added, format=ox.RdfFormat.N_QUADS) or b"",
+                ox.serialize(removed, format=ox.RdfFormat.N_QUADS) or b"",
+            )
         return {"added": len(added), "removed": len(removed)}
+
+    def _validated_change(self, current: bytes, change: Any) -> tuple[set[Any], set[Any]]:
+        """The quads ``change`` adds and removes, once the result is known to conform.
+
+        Runs on the engine's stack: the change parses the client's update or graph.
+        """
+        before = set(ox.parse(current, format=ox.RdfFormat.N_QUADS))
+        scratch = ox.Store()
+        scratch.extend(before)
+        try:
+            change(scratch)
+        except SyntaxError as error:
+            raise QueryError(str(error)) from None
+        except (OSError, ValueError) as error:
+            raise QueryError(f"the update failed: {error}") from None
+        after = set(scratch.quads_for_pattern(None, None, None, None))
+        if self.shapes is not None:
+            report = validate_graph(to_rdflib(after), self.shapes)
+            if not report.conforms:
+                raise WriteRejected(report)
+        return after - before, before - after
+
+
+def _check_graph_iri(graph: str) -> None:
+    """A protocol graph parameter must be an absolute IRI ("" names the default graph)."""
+    if not graph:
+        return
+    try:
+        ox.NamedNode(graph)
+    except ValueError as error:
+        raise QueryError(
+            f"the graph parameter {graph[:200]!r} is not an absolute IRI: {error}"
+        ) from None
 
 
 def to_rdflib(quads: set[Any]) -> Graph:

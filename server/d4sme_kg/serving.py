@@ -20,12 +20,15 @@ import multiprocessing
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class ServeOptions:
     port: int
     processes: int
     threads: int
+    #: Request bodies a worker reads at once: each holds a thread while it arrives,
+    #: so a worker has this many threads more than ``threads``.
+    body_slots: int
     query_timeout: float
     on_ready: Callable[[str], None]
     on_fork: Callable[[], None]
@@ -99,6 +105,8 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
         when the worker starts: a port 0 would be a different port in each worker.
         """
 
+        _born: dict[int, float] = {}
+
         def _init_shared_socket(self) -> None:
             holder = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
             self._ssp, self._sfd = None, holder.get_fd()
@@ -109,6 +117,24 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
             listener.listen(self.backlog)
             self._sso = listener
             options.on_ready(options.url(listener.getsockname()))
+
+        def _respawn_workers(
+            self, workers: list[int], spawn_target: Any, target_loader: Any, delay: float = 0
+        ) -> None:
+            # granian exits for good when a worker dies again within 5.5 s of its last
+            # respawn ("crash loop"): then two queries that each end a worker would end
+            # the server. Dying workers are always replaced; a quick succession of
+            # deaths only slows the replacing down.
+            now = time.monotonic()
+            if delay == 0 and any(now - self._born.get(i, -math.inf) < 5.5 for i in workers):
+                log.warning(
+                    "workers %s died soon after their start; replacing them in 1 s", workers
+                )
+                time.sleep(1.0)
+            super()._respawn_workers(workers, spawn_target, target_loader, delay)
+            for index in workers:
+                self._born[index] = time.monotonic()
+            self.respawned_wrks.clear()
 
         def replace_worker(self, pid: int) -> None:
             """Have the worker ``pid`` replaced as if past its lifetime."""
@@ -138,7 +164,7 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
         port=options.port,
         interface=Interfaces.WSGI,
         workers=options.processes,
-        blocking_threads=options.threads,
+        blocking_threads=options.threads + options.body_slots,
         http=HTTPModes.http1,
         websockets=False,
         # Clients of SPARQL endpoints send many small queries on one connection.
@@ -195,7 +221,7 @@ def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
         "bind": [f"{options.shown_host}:{options.port}"],
         "workers": options.processes,
         "worker_class": "gthread",
-        "threads": options.threads,
+        "threads": options.threads + options.body_slots,
         "preload_app": True,
         "keepalive": 5,
         # The arbiter's heartbeat check; gthread workers beat from their event loop,

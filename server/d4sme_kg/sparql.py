@@ -68,6 +68,11 @@ class Analysis:
     star_order: list[str] = field(default_factory=list)
     #: Prefixes the text uses without declaring them (the server's own may fill in).
     undeclared_prefixes: set[str] = field(default_factory=set)
+    #: An upper bound on how deeply the engine will recurse for this text (see _depth);
+    #: 0 when the text is too short to come near MAX_NESTING.
+    depth: int = 0
+    #: Where the text first nests past the limit: (line, column), both from 1.
+    too_deep_at: tuple[int, int] | None = None
 
     @property
     def is_update(self) -> bool:
@@ -88,8 +93,12 @@ _DECLARATION = re.compile(
 _KEYWORDS = frozenset(("PREFIX", "BASE", "SERVICE", "FROM", *QUERY_FORMS, *UPDATE_OPERATIONS))
 
 
-def analyse(text: str) -> Analysis:
-    """Read ``text`` once; never raises (the engine reports syntax errors later)."""
+def analyse(text: str, nesting_limit: int = 0) -> Analysis:
+    """Read ``text`` once; never raises (the engine reports syntax errors later).
+
+    ``nesting_limit`` (MAX_NESTING when 0) is where ``too_deep_at`` is found.
+    """
+    limit = nesting_limit or MAX_NESTING
     result = Analysis()
     prefixes: dict[str, str] = {}
     used: set[str] = set()
@@ -100,6 +109,11 @@ def analyse(text: str) -> Analysis:
             prefixes[declaration["prefix"]] = declaration["iri"]
         start = declaration.end()
     tokens = [(kind, value) for kind, value in _tokens(text, start) if kind != "comment"]
+    if len(tokens) > limit:
+        # Each level of the bound takes a token of its own: shorter texts cannot pass it.
+        result.depth, past = _depth(tokens, limit)
+        if past is not None:
+            result.too_deep_at = _line_and_column(text, start, past)
     index = 0
     while index < len(tokens):
         kind, value = tokens[index]
@@ -153,6 +167,73 @@ def analyse(text: str) -> Analysis:
     return result
 
 
+#: The deepest nesting (as _depth measures it) a query or update may have. pyoxigraph
+#: parses and evaluates by recursion and a deeper text overflows the native stack of
+#: the thread that runs it (SIGSEGV, not an exception). benchmarks/nesting.py measures
+#: what each construct survives on the engine's 64 MiB stacks (store.stacks); this is
+#: well under the smallest of those, and far above what people write.
+MAX_NESTING = 1000
+
+# Tokens that add a level to the engine's syntax tree wherever they stand: operators
+# (each a left-deep chain: a || b || c nests), prefixes (! - ^), and the group elements
+# that wrap what comes before them in the algebra (a chain of OPTIONALs nests).
+_NESTING_CHARACTERS = frozenset("|&=!<>+-*/^")
+_NESTING_WORDS = frozenset(
+    ("UNION", "MINUS", "OPTIONAL", "FILTER", "BIND", "VALUES", "GRAPH", "SERVICE", "SELECT")
+)
+_OPENING = frozenset("({[")
+_CLOSING = frozenset(")}]")
+
+
+def _depth(tokens: list[tuple[str, str]], limit: int = 0) -> tuple[int, int | None]:
+    """An upper bound on the depth of the engine's tree for these tokens.
+
+    Each open bracket is a level, and so is every nesting token before it at each
+    enclosing level: the depth at a point is the open brackets plus the nesting tokens
+    of those brackets seen so far. Counting rather than parsing keeps it a bound even
+    for text that does not parse (the engine's parser recurses on that too).
+    """
+    counts = [0]  # nesting tokens at each open level
+    total = deepest = 0
+    past = None
+    for index, (kind, value) in enumerate(tokens):
+        if kind == "other":
+            if value in _OPENING:
+                counts.append(0)
+            elif value in _CLOSING:
+                if len(counts) > 1:
+                    total -= counts.pop()
+                continue
+            elif value in _NESTING_CHARACTERS:
+                counts[-1] += 1
+                total += 1
+            else:
+                continue
+        elif kind == "word" and value.upper() in _NESTING_WORDS:
+            counts[-1] += 1
+            total += 1
+        else:
+            continue
+        deepest = max(deepest, len(counts) - 1 + total)
+        if past is None and deepest > (limit or MAX_NESTING):
+            past = index
+    return deepest, past
+
+
+def _line_and_column(text: str, start: int, index: int) -> tuple[int, int]:
+    """The position of the ``index``-th token (comments left out) read from ``start``."""
+    seen = -1
+    for match in _TOKEN.finditer(text, start, _end(text)):
+        if match.lastgroup == "comment":
+            continue
+        seen += 1
+        if seen == index:
+            offset = match.start(match.lastgroup or 0)
+            line = text.count("\n", 0, offset) + 1
+            return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return 1, 1
+
+
 def _star_order(tokens: list[tuple[str, str]], index: int) -> list[str]:
     while index < len(tokens) and tokens[index][1].upper() in ("DISTINCT", "REDUCED"):
         index += 1
@@ -163,7 +244,13 @@ def _star_order(tokens: list[tuple[str, str]], index: int) -> list[str]:
 
 def _join(base: str, iri: str) -> str:
     # urljoin is slow, and with no BASE (the usual case) it returns the IRI as it is.
-    return urljoin(base, iri) if base else iri
+    if not base:
+        return iri
+    try:
+        return urljoin(base, iri)
+    except ValueError:
+        # Not an IRI urljoin can read (``<http://[>``): the engine reports it properly.
+        return iri
 
 
 def _end(text: str) -> int:

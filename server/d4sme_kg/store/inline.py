@@ -20,6 +20,7 @@ from typing import Any
 
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.pool import QueryTimeout, StoreFactory
+from d4sme_kg.store.stacks import engine_thread
 
 
 class _Job:
@@ -57,7 +58,7 @@ class InlineEngine:
         job = _Job(self._process_store(), request)
         with self._lock:
             if self._idle == 0:
-                threading.Thread(target=self._work, name="evaluator", daemon=True).start()
+                engine_thread(self._work, "evaluator")
             else:
                 self._idle -= 1
         self._jobs.put(job)

@@ -8,7 +8,6 @@ child is killed and replaced, and the other evaluators keep answering meanwhile.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -17,11 +16,13 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.stacks import engine_thread
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class _Evaluator:
         # that each evaluator sees EOF, and ends, as soon as the web process is gone.
         inherited = [*siblings, self.connection]
         self.process: BaseProcess = context.Process(
-            target=_serve, args=(child, factory, inherited), daemon=True
+            target=_serve, args=(child, factory, inherited, os.getpid()), daemon=True
         )
         self.process.start()
         child.close()
@@ -97,36 +98,50 @@ class EvaluatorPool:
                     self._add()
                 self._pid = os.getpid()
 
-    def _add(self) -> None:
+    def _add(self, idle: bool = True) -> None:
         with self._lock:
             siblings = [e.connection for e in self._all]
-        evaluator = _Evaluator(self._context, self._factory, siblings)
-        with self._lock:
+            evaluator = _Evaluator(self._context, self._factory, siblings)
             self._all.append(evaluator)
-        self._idle.put(evaluator)
+        if idle:
+            self._idle.put(evaluator)
 
     def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send ``request`` to an idle evaluator; raise QueryTimeout past ``timeout`` seconds."""
+        """Send ``request`` to an idle evaluator; raise QueryTimeout past ``timeout`` seconds.
+
+        The time limit counts the evaluation only: a request that waits for an evaluator
+        (behind a slow one) waits at most ``timeout`` too, then gets PoolBusy, and is
+        never mistaken for a runaway itself.
+        """
         self._ready()
-        deadline = time.monotonic() + timeout
+        evaluator = self._take(timeout)
         try:
-            evaluator = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise PoolBusy("every evaluator is busy; try again shortly") from None
-        try:
-            evaluator.connection.send(request)
-            remaining = max(0.0, deadline - time.monotonic())
-            if not evaluator.connection.poll(remaining):
+            # Each try replaces one dead evaluator: past them all, a fresh one is taken.
+            for _ in range(self.size + 1):
+                if self._send(evaluator, request):
+                    break
+                # It died while idle (killed, or its parent gone): the request never
+                # reached it. A fresh one takes it.
+                dead, evaluator = evaluator, None  # type: ignore[assignment]
+                self._replace(dead)
+                evaluator = self._take(timeout)
+            else:
+                raise EOFError
+            if not evaluator.connection.poll(timeout):
                 # Never back to the idle queue, even if replacing it fails: it is busy.
                 stuck, evaluator = evaluator, None  # type: ignore[assignment]
                 self._replace(stuck)
                 raise QueryTimeout(timeout)
             reply: dict[str, Any] = evaluator.connection.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             if evaluator is not None:
                 broken, evaluator = evaluator, None  # type: ignore[assignment]
                 self._replace(broken)
-            raise EngineError("internal", "the evaluator stopped unexpectedly") from None
+            raise EngineError(
+                "crashed",
+                "the evaluator stopped while answering this request (it has been "
+                "restarted); if this query fails again, simplify it",
+            ) from None
         finally:
             if evaluator is not None:
                 self._idle.put(evaluator)
@@ -134,27 +149,65 @@ class EvaluatorPool:
             raise EngineError(reply["error"], reply["message"])
         return reply
 
+    def _take(self, timeout: float) -> _Evaluator:
+        try:
+            return self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise PoolBusy("every evaluator is busy; try again shortly") from None
+
+    @staticmethod
+    def _send(evaluator: _Evaluator, request: dict[str, Any]) -> bool:
+        if not evaluator.process.is_alive():
+            return False
+        try:
+            evaluator.connection.send(request)
+        except OSError:
+            return False
+        return True
+
     def broadcast(self, request: dict[str, Any]) -> None:
-        """Send ``request`` to every evaluator, waiting until each is idle (for writes)."""
+        """Send ``request`` to every evaluator, waiting until each is idle (for writes).
+
+        The request must be idempotent (a change already applied, applied again, changes
+        nothing): an evaluator that dies on the way is replaced and the replacement gets
+        the request too, whether or not the one that died had applied it.
+        """
         self._ready()
         taken = [self._idle.get() for _ in range(self.size)]
         try:
-            for evaluator in taken:
-                evaluator.connection.send(request)
-            for evaluator in taken:
-                reply = evaluator.connection.recv()
+            for index, evaluator in enumerate(taken):
+                reply = self._ask(evaluator, request)
+                if reply is None:
+                    self._replace(evaluator, idle=False)
+                    taken[index] = evaluator = self._newest()
+                    reply = self._ask(evaluator, request)
+                    if reply is None:
+                        raise EngineError("crashed", "an evaluator stopped while applying a change")
                 if "error" in reply:
                     raise EngineError(reply["error"], reply["message"])
         finally:
             for evaluator in taken:
                 self._idle.put(evaluator)
 
-    def _replace(self, evaluator: _Evaluator) -> None:
+    def _ask(self, evaluator: _Evaluator, request: dict[str, Any]) -> dict[str, Any] | None:
+        if not self._send(evaluator, request):
+            return None
+        try:
+            reply: dict[str, Any] = evaluator.connection.recv()
+        except (EOFError, OSError):
+            return None
+        return reply
+
+    def _newest(self) -> _Evaluator:
+        with self._lock:
+            return self._all[-1]
+
+    def _replace(self, evaluator: _Evaluator, idle: bool = True) -> None:
         log.warning("stopping evaluator pid %s", evaluator.process.pid)
         evaluator.stop()
         with self._lock:
             self._all.remove(evaluator)
-        self._add()
+        self._add(idle)
 
     def close(self) -> None:
         if self._pid != os.getpid():
@@ -166,7 +219,9 @@ class EvaluatorPool:
             evaluator.stop()
 
 
-def _serve(connection: Connection, factory: StoreFactory, inherited: list[Connection]) -> None:
+def _serve(
+    connection: Connection, factory: StoreFactory, inherited: list[Connection], parent: int
+) -> None:
     for other in inherited:
         other.close()
     # The handlers of the web process (gunicorn's worker catches SIGTERM to stop
@@ -176,7 +231,13 @@ def _serve(connection: Connection, factory: StoreFactory, inherited: list[Connec
         signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.set_wakeup_fd(-1)
-    _die_with_parent()
+    engine_thread(partial(_watch, parent), "parent-watch")
+    # The engine recurses on this thread's stack, which is the stack of whichever
+    # thread forked it (2 MiB for a server's request thread): it runs on one of its own.
+    engine_thread(partial(_answer, connection, factory), "evaluator").join()
+
+
+def _answer(connection: Connection, factory: StoreFactory) -> None:
     store = factory()
     while True:
         try:
@@ -192,11 +253,12 @@ def _serve(connection: Connection, factory: StoreFactory, inherited: list[Connec
         connection.send(reply)
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this evaluator when the web process dies, however it dies."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: EOF on the pipe still ends the loop
-        pass
+def _watch(parent: int) -> None:
+    """End this evaluator when the web process is gone, however it went.
+
+    Not Linux's parent-death signal: that fires when the *thread* that forked the child
+    ends, and a server's request threads end when idle (granian's after 30 s).
+    """
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, request
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wsgi import get_content_length
 
-from d4sme_kg.logs import ACCESS_LOGGER, batched_handler
+from d4sme_kg.logs import ACCESS_LOGGER, batched_handler, printable
 from d4sme_kg.service import KnowledgeGraphService, Settings
+from d4sme_kg.web.bodies import BodyReader, CutStalledConnections
 
 access_log = logging.getLogger(ACCESS_LOGGER)
 
@@ -26,7 +24,9 @@ def create_app(
     The store is loaded and validated here, once; ``service`` lets a caller share one.
     """
     app = Flask(__name__)
-    app.config.from_prefixed_env("D4SME_KG")
+    # As text: Settings reads each as its own type (JSON would make a token of 12345
+    # a number, and of "true" a boolean).
+    app.config.from_prefixed_env("D4SME_KG", loads=str)
     if config:
         app.config.update(config)
     settings = Settings.from_mapping(app.config)
@@ -43,8 +43,12 @@ def create_app(
     from d4sme_kg.web.problems import register_error_handlers
 
     register_error_handlers(app)
-    app.before_request(refuse_bodies_past_the_limit)
-    app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
+    from d4sme_kg.web.security import register_security
+
+    register_security(app)
+    reader = BodyReader(settings.max_body_bytes, settings.body_seconds, settings.body_slots)
+    app.before_request(lambda: reader.read_into(request.environ))
+    app.wsgi_app = AccessLog(CutStalledConnections(app.wsgi_app))  # type: ignore[method-assign]
     return app
 
 
@@ -73,37 +77,6 @@ def _register_blueprints(app: Flask) -> None:
         ontology_docs,
     ):
         app.register_blueprint(blueprint.bp)
-
-
-def refuse_bodies_past_the_limit() -> None:
-    """413 for a request body past MAX_CONTENT_LENGTH, before any route reads it.
-
-    A declared length is checked as it is. A chunked body (no length) is read whole
-    here: werkzeug would read it up to the limit and silently stop there, and a query,
-    an update or a graph cut short might still parse, and mean something else. Once
-    read, it has a length like any other body.
-    """
-    limit = request.max_content_length
-    environ = request.environ
-    # Not request.content_length: werkzeug would keep the None of a chunked body.
-    length = get_content_length(environ)
-    if length is not None:
-        if limit is not None and length > limit:
-            raise RequestEntityTooLarge(
-                f"the request body has {length} bytes; the limit is {limit}"
-            )
-        return
-    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        return
-    if not environ.get("wsgi.input_terminated"):
-        return  # werkzeug reads nothing from a stream the server does not end
-    stream = environ["wsgi.input"]
-    body = stream.read() if limit is None else stream.read(limit + 1)
-    if limit is not None and len(body) > limit:
-        raise RequestEntityTooLarge(f"the request body has more than {limit} bytes, the limit")
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    del environ["HTTP_TRANSFER_ENCODING"]
 
 
 class AccessLog:
@@ -136,9 +109,9 @@ class AccessLog:
             if access_log.isEnabledFor(logging.INFO):
                 # WSGI hands the path over as Latin-1; the IRIs here are UTF-8.
                 raw = environ.get("PATH_INFO", "").encode("latin-1", "replace")
-                path = raw.decode("utf-8", "replace")
+                path = printable(raw.decode("utf-8", "replace"))
                 elapsed = (time.perf_counter() - started) * 1000
-                method = environ.get("REQUEST_METHOD", "-")
+                method = printable(environ.get("REQUEST_METHOD", "-"))
                 if self.batched is not None:
                     line = f"{method} {path} {status[0]} {elapsed:.1f}ms"
                     self.batched.add_line(ACCESS_LOGGER, line)

@@ -22,6 +22,7 @@ _ENGINE = {
     "evaluation": (400, "Query evaluation error"),
     "too_many_rows": (413, "Result too large"),
     "internal": (500, "Internal error"),
+    "crashed": (500, "Evaluator crashed"),
 }
 
 #: How many of the parser's expected tokens a syntax error keeps before "…".
@@ -154,12 +155,19 @@ def _kg_error(error: KGError) -> Response:
             for r in report.results
         ]
     slug = type(error).__name__.lower()
-    headers = {"WWW-Authenticate": 'Bearer realm="d4sme-kg"'} if error.http_status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="d4sme-kg"'} if error.http_status == 401 else {}
+    if error.closes_connection:
+        headers["Connection"] = "close"
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     return problem(error.http_status, error.title, error.message, slug, headers, **extra)
 
 
 def _engine_error(error: EngineError) -> Response:
     status, title = _ENGINE.get(error.kind, (500, "Internal error"))
+    if error.kind == "crashed":
+        log.error("engine error: %s", error.message)
+        return problem(status, title, error.message, "crashed")
     if status == 500:
         log.error("engine error: %s", error.message)
         return problem(500, title, "the server could not answer this request", "internal")

@@ -1,0 +1,187 @@
+"""Request bodies, read whole before any route sees them: bounded in size, time and number.
+
+The WSGI servers hand a route a stream that blocks until the client sends; a client that
+declares a body and goes quiet would hold the thread that answers, for ever (granian's
+stream has no timeout of its own). So every body is read here, first:
+
+- on a reader thread, while the request's own thread waits with a deadline: each piece
+  of :data:`PIECE` bytes must arrive within ``idle_seconds``, and the whole body within
+  ``idle_seconds`` plus its size at :data:`MIN_RATE`. Past either, 408 and the
+  connection is closed (which is also what frees the reader);
+- at most ``slots`` bodies at once per process; one more is refused at once with 503,
+  so that the threads left keep answering queries and ``/healthz``;
+- whole or not at all: a body that ends before its ``Content-Length`` is refused
+  with 400 and never reaches a route, so nothing of it is applied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from werkzeug.wsgi import get_content_length
+
+from d4sme_kg.errors import BodyIncomplete, BodyTimeout, TooLarge, TooManyBodies
+
+#: Read size: a slow client shows progress every PIECE bytes.
+PIECE = 16 * 1024
+#: The slowest average a body may arrive at (bytes per second), past its first piece.
+MIN_RATE = 16 * 1024
+
+
+class BodyReader:
+    """Reads each request's body whole, with a deadline, at most ``slots`` at once."""
+
+    def __init__(self, limit: int, idle_seconds: float = 10.0, slots: int = 4) -> None:
+        self.limit = limit
+        self.idle_seconds = idle_seconds
+        self.slots = slots
+        self._pid = -1
+        self._lock = threading.Lock()
+        self._free = threading.BoundedSemaphore(slots)
+        self._readers: ThreadPoolExecutor | None = None
+
+    def read_into(self, environ: dict[str, Any]) -> None:
+        """Replace ``environ``'s input by the whole body, read here, or raise a KGError."""
+        length = get_content_length(environ)
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not length and not chunked:
+            return
+        if length is not None and length > self.limit:
+            raise TooLarge(f"the request body has {length} bytes; the limit is {self.limit}")
+        readers = self._process_readers()
+        if not self._free.acquire(blocking=False):
+            raise TooManyBodies(
+                f"{self.slots} request bodies are being received already; try again shortly"
+            )
+        expected = self.limit + 1 if length is None else length
+        progress = [0]
+        try:
+            job = readers.submit(_read, environ["wsgi.input"], expected, progress)
+        except BaseException:
+            self._free.release()
+            raise
+        # The slot is free once the read ends, however it ends: a stalled read keeps it
+        # until its connection is closed (after the 408 below), so stalls stay bounded.
+        job.add_done_callback(lambda _: self._free.release())
+        environ[_STREAM] = environ["wsgi.input"]
+        body = self._wait(job, expected, progress, environ)
+        if length is None:
+            if len(body) > self.limit:
+                raise TooLarge(f"the request body has more than {self.limit} bytes, the limit")
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        elif len(body) < length:
+            raise BodyIncomplete(
+                f"the request body ended after {len(body)} of the {length} bytes its "
+                "Content-Length declares; nothing of it was used"
+            )
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input_terminated"] = True
+
+    def _wait(
+        self, job: Future[bytes], expected: int, progress: list[int], environ: dict[str, Any]
+    ) -> bytes:
+        whole = self.idle_seconds + expected / MIN_RATE
+        waited, seen = 0.0, -1
+        while True:
+            try:
+                return job.result(timeout=self.idle_seconds)
+            except FutureTimeout:
+                waited += self.idle_seconds
+                if progress[0] == seen or waited >= whole:
+                    break
+                seen = progress[0]
+        _stop_reading(environ, job)
+        raise BodyTimeout(
+            f"the request body did not arrive in time ({progress[0]} of {expected} bytes "
+            f"after {waited:g} s); send it at least {MIN_RATE // 1024} KiB/s, with no pause "
+            f"longer than {self.idle_seconds:g} s"
+        )
+
+    def _process_readers(self) -> ThreadPoolExecutor:
+        # Threads do not survive a fork: each worker process makes its own.
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._free = threading.BoundedSemaphore(self.slots)
+                    self._readers = ThreadPoolExecutor(self.slots, "body-reader")
+                    self._pid = os.getpid()
+        assert self._readers is not None
+        return self._readers
+
+
+def _read(stream: Any, expected: int, progress: list[int]) -> bytes:
+    pieces = []
+    while progress[0] < expected:
+        piece = stream.read(min(PIECE, expected - progress[0]))
+        if not piece:
+            break  # the end: all of a chunked body, or a body cut short
+        pieces.append(piece)
+        progress[0] += len(piece)
+    return b"".join(pieces)
+
+
+#: Where the server's own input stream is kept while its body is read.
+_STREAM = "d4sme_kg.body_stream"
+#: Set when the answer must end the connection by failing (see CutStalledConnections).
+_CUT = "d4sme_kg.cut_connection"
+
+
+def _stop_reading(environ: dict[str, Any], job: Future[bytes]) -> None:
+    """Wake the reader blocked on this connection, where the server lets us reach it.
+
+    gunicorn hands over its socket: shutting its reading side ends the blocked recv at
+    once. granian keeps a connection open for as long as its body stream is held, and
+    the blocked reader holds it; it drops a connection whose answer fails, though, so
+    the answer is made to fail (CutStalledConnections).
+    """
+    sock = environ.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RD)
+    elif not job.done() and type(environ.get(_STREAM)).__module__.startswith("granian"):
+        environ[_CUT] = True
+
+
+class CutStalledConnections:
+    """WSGI wrapper: an answer to a stalled body ends its connection under granian.
+
+    The answer declares one byte more than it sends: granian's HTTP layer then aborts
+    the connection once the answer is written, which ends the stalled body stream and
+    frees its reader. The pause before the end lets what was sent leave first, so the
+    client still gets the status, headers and whole problem document.
+    """
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if environ.get(_CUT):
+                headers = [
+                    (name, str(int(value) + 1) if name.lower() == "content-length" else value)
+                    for name, value in headers
+                ]
+            return start_response(status, headers, exc_info)
+
+        answer = self.wsgi_app(environ, start)
+        return _sent_then_cut(answer) if environ.get(_CUT) else answer
+
+
+def _sent_then_cut(answer: Any) -> Iterator[bytes]:
+    try:
+        yield from answer
+        time.sleep(0.05)
+    finally:
+        close = getattr(answer, "close", None)
+        if close is not None:
+            close()
