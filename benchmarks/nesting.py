@@ -106,7 +106,9 @@ def main() -> None:
     stacks = args.stack or [8, 64]
     names = args.only or list(CONSTRUCTS)
     print(
-        "| construct | " + " | ".join(f"{s} MiB survives" for s in stacks) + " | our depth at 100 |"
+        "| construct | "
+        + " | ".join(f"{s} MiB survives" for s in stacks)
+        + " | our bound at 100 levels |"
     )
     print("|---|" + "---|" * (len(stacks) + 1))
     for name in names:
@@ -114,7 +116,8 @@ def main() -> None:
         found = [deepest(build, stack, args.ceiling) for stack in stacks]
         ours = _depth(_tokens(build(100)))[0]
         cells = " | ".join(f"{n:,}" for n in found)
-        print(f"| {name} | {cells} | {ours} |", flush=True)
+        shown = name.replace("|", "\\|")
+        print(f"| {shown} | {cells} | {ours} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -184,6 +184,11 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
     logging.getLogger("_granian").addFilter(
         lambda record: "tcp_migrate_req" not in record.getMessage()
     )
+    # granian also warns when a worker may have more threads than the machine has cores;
+    # ours hold request bodies as they arrive (body slots), not CPU work.
+    logging.getLogger("_granian").addFilter(
+        lambda record: "spawning up to" not in record.getMessage()
+    )
     server.on_startup(
         lambda: threading.Thread(target=read_replacement_requests, daemon=True).start()
     )

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from d4sme_kg.errors import KGError
+from d4sme_kg.logs import printable
 from d4sme_kg.store.engine import EngineError
 from d4sme_kg.store.pool import PoolBusy, QueryTimeout
 from d4sme_kg.web.negotiation import prefers_html
@@ -166,10 +167,10 @@ def _kg_error(error: KGError) -> Response:
 def _engine_error(error: EngineError) -> Response:
     status, title = _ENGINE.get(error.kind, (500, "Internal error"))
     if error.kind == "crashed":
-        log.error("engine error: %s", error.message)
+        log.error("engine error: %s", printable(error.message))
         return problem(status, title, error.message, "crashed")
     if status == 500:
-        log.error("engine error: %s", error.message)
+        log.error("engine error: %s", printable(error.message))
         return problem(500, title, "the server could not answer this request", "internal")
     return problem(status, title, engine_detail(error), error.kind.replace("_", "-"))
 
