@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -32,19 +33,29 @@ def mode_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
 
 
 def raw(base: str, data: bytes, read_for: float = 10.0, close_writing: bool = False) -> bytes:
-    """Send ``data`` as it is on a new connection; what comes back until it closes."""
+    """Send ``data`` as it is on a new connection; what comes back until it closes.
+
+    A server may answer and close before it has read everything (a URL past its bound):
+    sending then fails, and what it answered is read all the same.
+    """
     parts = urlsplit(base)
     with socket.create_connection((parts.hostname, parts.port), timeout=read_for) as sock:
-        sock.sendall(data)
-        if close_writing:
-            sock.shutdown(socket.SHUT_WR)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(data)
+            if close_writing:
+                sock.shutdown(socket.SHUT_WR)
         answer = b""
-        try:
+        with contextlib.suppress(TimeoutError, ConnectionResetError):
             while chunk := sock.recv(65536):
                 answer += chunk
-        except TimeoutError:
-            pass
         return answer
+
+
+def get_status(base: str, path: str) -> int:
+    """The status of a GET of ``path``, however long (sent raw: see raw)."""
+    answer = raw(base, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 "), answer[:100]
+    return int(answer.split(b" ", 2)[1])
 
 
 def test_queries_nested_past_the_limit_are_refused_and_the_server_stays_up(
@@ -58,22 +69,16 @@ def test_queries_nested_past_the_limit_are_refused_and_the_server_stays_up(
             if target == "/update" and mode == "read-only":
                 continue
             for _ in range(2):  # twice in a row: a crashed worker's replacement too
-                replies = [
-                    http(
-                        "POST",
-                        base + target,
-                        text,
-                        {"Content-Type": MEDIA_TYPES[target], **AUTH},
-                    )
-                ]
+                headers = {"Content-Type": MEDIA_TYPES[target], **AUTH}
+                reply = http("POST", base + target, text, headers)
+                # 400 nested too deeply; 413 past the query length.
+                assert reply.status in (400, 413), (name, depth, reply.status)
+                if reply.status == 400:
+                    assert "nested too deeply" in reply.json()["detail"], reply.text
                 if target == "/sparql":
-                    replies.append(http("GET", f"{base}/sparql?query={quote(text)}"))
-                for reply in replies:
-                    # 400 nested too deeply; 413 past the query length; 414 or 431 past
-                    # the length of a URL.
-                    assert 400 <= reply.status < 500, (name, depth, reply.status)
-                    if reply.status == 400:
-                        assert "nested too deeply" in reply.json()["detail"], reply.text
+                    # The same, or 414 or 431 past the length of a URL.
+                    status = get_status(base, f"/sparql?query={quote(text)}")
+                    assert status in (400, 413, 414, 431), (name, depth, status)
     assert http("GET", f"{base}/healthz").status == 200
     answer = http("GET", f"{base}/sparql?query={quote('ASK { ?s ?p ?o }')}")
     assert answer.status == 200 and answer.json()["boolean"] is True
