@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
@@ -12,6 +13,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from d4sme_kg.loading import KnowledgeGraph
 from d4sme_kg.namespaces import OA, SCHEMA, WD
 from d4sme_kg.project import Project
+from d4sme_kg.sparql_constraints import to_oxigraph
 
 from .conftest import FIXTURES, REPO
 
@@ -171,3 +173,178 @@ def test_data_readme_lists_every_data_file() -> None:
     for path in sorted((REPO / "data").rglob("*.ttl")):
         assert path.name in readme, path.name
     assert isinstance(Path, type)
+
+
+# --- issue 16, part 1: the line-by-line audit -----------------------------------------
+# Each item is one ASK query over the loaded graph (ontology, data, links, source text),
+# written so that it was false on the data before the fix and is true after it.
+
+PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <https://schema.org/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX kgo: <https://w3id.org/d4sme-kg/ontology#>
+PREFIX kg: <https://w3id.org/d4sme-kg/id/>
+"""
+
+AUDIT: dict[str, str] = {
+    # 1. Being led by an OECD unit does not make D4SME part of the OECD: no membership,
+    #    the stated "led by" stays, and no claim says otherwise.
+    "01-d4sme-led-by-not-part-of-oecd": """
+        ASK {
+          kg:d4sme kgo:ledBy kg:oecd-cfe .
+          ?led rdf:subject kg:d4sme ; rdf:predicate kgo:ledBy ; rdf:object kg:oecd-cfe ;
+               kgo:derivationMode kgo:Stated ; kgo:evidence kg:evidence-l2-led-by-cfe .
+          FILTER NOT EXISTS { kg:d4sme org:subOrganizationOf|org:unitOf ?parent }
+          FILTER NOT EXISTS { ?claim rdf:subject kg:d4sme ; rdf:predicate org:subOrganizationOf }
+        }""",
+    # 2. Line 4's request is passive: a node of its own that says no requester is named,
+    #    and the CFE's invitation carries no requested topic.
+    "02-request-names-no-requester": """
+        ASK {
+          ?request a kgo:Request ; kgo:requestedOf kg:kakao ;
+                   kgo:requestedFor kg:d4sme-roundtable-2019 ;
+                   kgo:requestedTopic ?topic ; kgo:requesterNamed false ;
+                   kgo:evidence kg:evidence-l4-requested .
+          FILTER NOT EXISTS { ?request kgo:requester ?someone }
+          FILTER NOT EXISTS { ?invitation kgo:inviter ?inviter ; kgo:requestedTopic ?any }
+        }""",
+    # 3. The posts were held on the day the article gives; the year is inferred, so every
+    #    interval from the article dated by an inferred instant is inferred, with the
+    #    activity, and no stated node from the article names the year in its label.
+    "03-post-years-are-inferred": """
+        ASK {
+          ?interval time:inside kg:instant-2019-11-29 ; kgo:derivationMode kgo:Inferred ;
+                    prov:wasGeneratedBy kg:activity-infer-year .
+          FILTER NOT EXISTS {
+            ?stated time:inside ?instant ; prov:wasDerivedFrom kg:article-kakao-d4sme ;
+                    kgo:derivationMode kgo:Stated .
+            ?instant kgo:derivationMode kgo:Inferred .
+          }
+          FILTER NOT EXISTS {
+            ?node kgo:derivationMode kgo:Stated ; prov:wasDerivedFrom kg:article-kakao-d4sme ;
+                  rdfs:label ?label .
+            FILTER (CONTAINS(STR(?label), "2019"))
+          }
+        }""",
+    # 4. Inferences belong to the activity that made them, not to the speaker.
+    "04-inferences-are-not-the-speakers": """
+        ASK {
+          ?claim rdf:predicate kgo:presentedItem ; kgo:derivationMode kgo:Inferred ;
+                 prov:wasGeneratedBy kg:activity-infer-from-context .
+          FILTER NOT EXISTS { ?inferred kgo:derivationMode kgo:Inferred ;
+                                        prov:wasAttributedTo kg:kim-dae-won }
+          FILTER NOT EXISTS { ?other kgo:derivationMode kgo:Inferred .
+                              FILTER NOT EXISTS { ?other prov:wasGeneratedBy ?activity } }
+        }""",
+    # 5. Line 19's "AI 알고리즘 윤리 원칙" is the line 6 charter by inference, and the
+    #    claims resting on line 19 about the charter say that they depend on it.
+    "05-charter-identity-is-an-inference": """
+        ASK {
+          ?identity rdf:subject kg:kakao-algorithm-ethics ; rdf:predicate skos:altLabel ;
+                    rdf:object "AI 알고리즘 윤리 원칙"@ko ; kgo:derivationMode kgo:Inferred ;
+                    prov:wasGeneratedBy ?activity ; skos:editorialNote ?en , ?ko ;
+                    kgo:evidence kg:evidence-l6-ethics-charter , kg:evidence-l19-first-ethics .
+          FILTER (LANG(?en) = "en" && LANG(?ko) = "ko")
+          FILTER NOT EXISTS {
+            { ?claim rdf:subject kg:kakao-algorithm-ethics }
+            UNION { ?claim rdf:object kg:kakao-algorithm-ethics }
+            ?claim a kgo:Claim ; kgo:evidence/kgo:lineNumber 19 .
+            FILTER (?claim != ?identity)
+            FILTER NOT EXISTS { ?claim kgo:dependsOn ?identity }
+          }
+        }""",
+    # 6. "발표한 바 있습니다": the charter was published (announced) in 2018.
+    "06-charter-published-not-created": """
+        ASK {
+          kg:kakao-algorithm-ethics schema:datePublished "2018"^^xsd:gYear .
+          FILTER NOT EXISTS { kg:kakao-algorithm-ethics schema:dateCreated ?date }
+        }""",
+    # 7. The event's description keeps the hedge ("…로 볼 수 있습니다"), and says so.
+    "07-event-description-keeps-the-hedge": """
+        ASK {
+          kg:d4sme-roundtable-2019 schema:description ?en , ?ko .
+          FILTER (LANG(?en) = "en" && CONTAINS(LCASE(STR(?en)), "can be seen as"))
+          FILTER (LANG(?ko) = "ko" && CONTAINS(STR(?ko), "볼 수 있는"))
+          ?claim rdf:subject kg:d4sme-roundtable-2019 ; rdf:predicate schema:description ;
+                 rdf:object ?en ; kgo:hedge ?hedge .
+        }""",
+    # 8. "70여 명": 70 is a lower bound, not a point value.
+    "08-seventy-is-a-minimum": """
+        ASK {
+          kg:obs-roundtable-attendees schema:minValue 70 .
+          FILTER NOT EXISTS { kg:obs-roundtable-attendees schema:value ?value }
+        }""",
+    # 9. That lines 9-19 are Kim Dae-won's talk is an inference, stated once with its
+    #    reason, and every attribution to him points to it.
+    "09-talk-attribution-is-an-inference": """
+        ASK {
+          ?attribution a prov:Attribution ; prov:agent kg:kim-dae-won ;
+                       kgo:derivationMode kgo:Inferred ; prov:wasGeneratedBy ?activity ;
+                       skos:editorialNote ?en , ?ko ;
+                       kgo:evidence kg:evidence-l6-presenter , kg:evidence-l7-photo-caption ,
+                                    kg:evidence-l9-today-cases .
+          FILTER (LANG(?en) = "en" && LANG(?ko) = "ko")
+          FILTER NOT EXISTS {
+            ?node prov:wasAttributedTo kg:kim-dae-won .
+            FILTER NOT EXISTS { ?node prov:qualifiedAttribution ?attribution }
+          }
+        }""",
+    # 10. The roundtable is linked to D4SME: it is a D4SME roundtable (line 2) and, the
+    #     article hedges, the event with which D4SME takes its first step (line 4).
+    "10-roundtable-linked-to-d4sme": """
+        ASK {
+          kg:d4sme-roundtable-2019 kgo:meetingOf kg:d4sme ; kgo:launched kg:d4sme .
+          ?of rdf:subject kg:d4sme-roundtable-2019 ; rdf:predicate kgo:meetingOf ;
+              rdf:object kg:d4sme ; kgo:evidence kg:evidence-l2-first-roundtable .
+          ?launch rdf:subject kg:d4sme-roundtable-2019 ; rdf:predicate kgo:launched ;
+                  rdf:object kg:d4sme ; kgo:evidence kg:evidence-l4-first-step ;
+                  kgo:hedge ?hedge .
+        }""",
+    # 11. Line 6 as stated: Kim Dae-won presented the four items in sessions 1 and 2 as
+    #     cases of services and policies for SMEs.
+    "11-the-stated-presentation": """
+        ASK {
+          ?talk a kgo:Presentation ; schema:performer kg:kim-dae-won , kg:kakao ;
+                schema:subEvent kg:d4sme-roundtable-2019-s1-kakao ,
+                                kg:d4sme-roundtable-2019-s2-kakao ;
+                kgo:presentedItem kg:biz-message , kg:kakao-makers , kg:kakao-i-open-builder ,
+                                  kg:kakao-algorithm-ethics ;
+                schema:description ?ko .
+          FILTER (LANG(?ko) = "ko" && CONTAINS(STR(?ko), "SME를 위한 서비스 및 정책 사례"))
+          FILTER NOT EXISTS {
+            ?claim rdf:subject ?talk ; rdf:predicate kgo:presentedItem ;
+                   kgo:derivationMode ?mode .
+            FILTER (?mode != kgo:Stated)
+          }
+          ?stated rdf:subject ?talk ; rdf:predicate kgo:presentedItem ;
+                  kgo:evidence kg:evidence-l6-items .
+        }""",
+    # 12. Audience (SMEs), the innovation benefit and "AI platform" are structured.
+    "12-audience-benefit-platform-structured": """
+        ASK {
+          VALUES ?service { kg:biz-message kg:kakao-chatbot-service
+                            kg:kakao-customer-profiling-service kg:kakao-makers
+                            kg:kakao-i-open-builder }
+          ?service schema:audience kg:audience-smes .
+          kg:kakao-makers kgo:enables kg:concept-innovation .
+          kg:kakao-i-open-builder schema:serviceType "AI platform"@en , "AI 플랫폼"@ko .
+          FILTER NOT EXISTS { kg:kakaotalk schema:audience ?anyone }
+        }""",
+}
+
+
+@pytest.fixture(scope="module")
+def store(kg: KnowledgeGraph) -> ox.Store:
+    return to_oxigraph(kg.union(("ontology", "data", "links", "source")))
+
+
+@pytest.mark.parametrize("item", sorted(AUDIT))
+def test_audit_item_is_fixed(store: ox.Store, item: str) -> None:
+    assert store.query(PREFIXES + AUDIT[item]), f"audit item {item} is not fixed"
