@@ -43,8 +43,9 @@ GRAPH_FORMATS: tuple[Format, ...] = (
         "text/turtle",
         ".ttl",
         "turtle",
-        ("ttl",),
-        also=("application/x-turtle",),
+        # Turtle is N3 without N3's extensions: what N3 clients (SPARQLWrapper's N3) read.
+        ("ttl", "n3"),
+        also=("application/x-turtle", "text/n3", "text/rdf+n3"),
         w3c=_W3C + "Turtle",
     ),
     Format(
@@ -60,7 +61,7 @@ GRAPH_FORMATS: tuple[Format, ...] = (
         "application/ld+json",
         ".jsonld",
         "json-ld",
-        ("json-ld",),
+        ("json-ld", "json"),
         also=("application/json",),
         w3c=_W3C + "JSON-LD",
     ),
@@ -69,13 +70,19 @@ GRAPH_FORMATS: tuple[Format, ...] = (
         "application/rdf+xml",
         ".rdf",
         "xml",
-        ("rdfxml", "rdf-xml", "owl"),
+        ("rdfxml", "rdf-xml", "rdf+xml", "rdf", "owl"),
         also=("application/xml", "text/xml"),
         w3c=_W3C + "RDF_XML",
     ),
     Format("trig", "application/trig", ".trig", "trig", (), quads=True, w3c=_W3C + "TriG"),
     Format(
-        "nquads", "application/n-quads", ".nq", "nquads", ("nq",), quads=True, w3c=_W3C + "N-Quads"
+        "nquads",
+        "application/n-quads",
+        ".nq",
+        "nquads",
+        ("nq", "n-quads"),
+        quads=True,
+        w3c=_W3C + "N-Quads",
     ),
 )
 

@@ -14,21 +14,33 @@ from d4sme_kg.formats import Format
 HTML = Format("html", "text/html", ".html", "html", also=("application/xhtml+xml",))
 
 
-def choose(request: Request, offered: tuple[Format, ...], explicit: str | None = None) -> Format:
+def choose(
+    request: Request,
+    offered: tuple[Format, ...],
+    explicit: str | None = None,
+    lenient: bool = False,
+) -> Format:
     """Pick the response format among ``offered``; the first is the default.
 
     ``explicit`` (a ``format`` parameter or a URL suffix) wins over the Accept header;
     when nothing offered is acceptable, FormatError (406) names what is offered.
+    ``lenient``: an ``explicit`` name that is not offered is passed over for the Accept
+    header, as Fuseki and Virtuoso do with the ``format`` and ``output`` parameters that
+    clients (SPARQLWrapper) send along with a valid Accept.
     """
     key = explicit.strip().lower() if explicit else None
     if key is not None and len(key) > 100:
-        raise FormatError("the format parameter is too long to name a format")
-    return _choose(request.headers.get("Accept", ""), offered, key)
+        if not lenient:
+            raise FormatError("the format parameter is too long to name a format")
+        key = None
+    return _choose(request.headers.get("Accept", ""), offered, key, lenient)
 
 
 # Clients send the same few Accept headers again and again: the choice is remembered.
 @lru_cache(maxsize=512)
-def _choose(accept_header: str, offered: tuple[Format, ...], key: str | None) -> Format:
+def _choose(
+    accept_header: str, offered: tuple[Format, ...], key: str | None, lenient: bool = False
+) -> Format:
     if key:
         for fmt in offered:
             if key in (
@@ -39,9 +51,11 @@ def _choose(accept_header: str, offered: tuple[Format, ...], key: str | None) ->
                 *fmt.aliases,
             ):
                 return fmt
-        raise FormatError(
-            f"format {key!r} is not offered here; use one of: {', '.join(f.name for f in offered)}"
-        )
+        if not lenient:
+            raise FormatError(
+                f"format {key!r} is not offered here; use one of: "
+                + ", ".join(f.name for f in offered)
+            )
     accept = parse_accept_header(accept_header, MIMEAccept)
     if not accept or accept.best == "*/*" and len(accept) == 1:
         return offered[0]
@@ -55,6 +69,18 @@ def _choose(accept_header: str, offered: tuple[Format, ...], key: str | None) ->
             + ", ".join(fmt.media_type for fmt in offered)
         )
     return next(fmt for fmt in offered if best in fmt.media_types)
+
+
+def html_wins(request: Request, offered: tuple[Format, ...]) -> bool:
+    """True when the Accept header ranks HTML above every format in ``offered``.
+
+    By q-values, as every other choice here: a client that lists RDF types first and
+    ``text/html;q=0.2`` last (Comunica) wants the RDF; a browser wants the page.
+    """
+    try:
+        return _choose(request.headers.get("Accept", ""), (*offered, HTML), None) is HTML
+    except FormatError:
+        return False
 
 
 def prefers_html(request: Request) -> bool:

@@ -15,7 +15,7 @@ from d4sme_kg.errors import QueryError
 from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
 from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.sparql import analyse
-from d4sme_kg.web.negotiation import choose, prefers_html
+from d4sme_kg.web.negotiation import choose, html_wins
 from d4sme_kg.web.service_description import service_description
 
 bp = Blueprint("sparql", __name__)
@@ -35,16 +35,21 @@ def sparql() -> BaseResponse:
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     text, default_graphs, named_graphs, params = _read_request(req)
     if text is None:
-        if req.method == "GET" and prefers_html(req) and not req.args.get("format"):
+        # The query page for a browser; the service description for any client that
+        # ranks an RDF format above HTML (Comunica lists text/html at q=0.2).
+        if req.method == "GET" and not req.args.get("format") and html_wins(req, GRAPH_FORMATS):
             return redirect(url_for("pages.query_page"))
         return service_description(service(), req)
     kg = service()
     analysis = kg.check_query(text, default_graphs, named_graphs)
+    # format= or output= (SPARQLWrapper sends both), by any name Fuseki or Virtuoso
+    # know; one that names nothing offered leaves the choice to Accept.
+    explicit = params.get("format") or params.get("output")
     if analysis.form in ("CONSTRUCT", "DESCRIBE"):
-        fmt = choose(req, CONSTRUCT_FORMATS, params.get("format"))
+        fmt = choose(req, CONSTRUCT_FORMATS, explicit, lenient=True)
         graph_format, result_format = fmt.name, "json"
     else:
-        fmt = choose(req, RESULT_FORMATS, params.get("format"))
+        fmt = choose(req, RESULT_FORMATS, explicit, lenient=True)
         graph_format, result_format = "turtle", fmt.name
     answer = kg.query(
         text,

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from flask import Request, Response
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
 from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -94,7 +94,17 @@ def service_description(service: Any, request: Request) -> Response:
     fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
     endpoint = request.base_url
     graph = describe(service, endpoint)
-    body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    if fmt.quads:
+        # rdflib writes N-Quads and TriG only from a dataset: the description is its
+        # default graph.
+        dataset = Dataset()
+        for prefix, namespace in graph.namespaces():
+            dataset.bind(prefix, namespace)
+        for triple in graph:
+            dataset.add(triple)
+        body = dataset.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    else:
+        body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
     response = Response(body, mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response
