@@ -46,6 +46,9 @@ def create_app(
     from d4sme_kg.web.security import register_security
 
     register_security(app)
+    from d4sme_kg.web.cors import register_cors
+
+    register_cors(app)
     reader = BodyReader(settings.max_body_bytes, settings.body_seconds, settings.body_slots)
     app.before_request(lambda: reader.read_into(request.environ))
     app.wsgi_app = AccessLog(CutStalledConnections(app.wsgi_app))  # type: ignore[method-assign]

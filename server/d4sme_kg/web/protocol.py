@@ -173,17 +173,6 @@ def requested_timeout(params: Mapping[str, str] | None = None) -> float | None:
     return seconds
 
 
-@bp.after_request
-def open_reads_to_cors(response: Response) -> Response:
-    # Reads are open to every origin; writes (other blueprints) are not.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-        response.headers["Access-Control-Max-Age"] = "86400"
-    return response
-
-
 def query_form(text: str) -> str | None:
     """The form of ``text`` (SELECT, ASK, CONSTRUCT, DESCRIBE or UPDATE), for the pages."""
     return analyse(text).form
