@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from d4sme_kg.loading import KnowledgeGraph
 from d4sme_kg.namespaces import OA, SCHEMA, WD
@@ -142,7 +142,13 @@ def test_the_year_is_an_inference_with_its_reason(kg: KnowledgeGraph) -> None:
 def test_only_session_two_has_a_known_chair(kg: KnowledgeGraph) -> None:
     data = kg.parts["data"]
     chaired = set(data.subject_objects(URIRef(KGO + "chairedBy")))
-    assert chaired == {(URIRef(KG + "d4sme-roundtable-2019-s2"), URIRef(KG + "park-young-sun"))}
+    assert chaired == {
+        (URIRef(KG + "d4sme-roundtable-2019-s2"), URIRef(KG + "park-young-sun")),
+        # the roundtable itself, from the OECD proceedings (S1), not from the article
+        (URIRef(KG + "d4sme-roundtable-2019"), URIRef(KG + "stuart-nash")),
+    }
+    [claim] = _claims_about(data, URIRef(KG + "d4sme-roundtable-2019"), URIRef(KGO + "chairedBy"))
+    assert data.value(claim, PROV.wasDerivedFrom) == URIRef(KG + "oecd-d4sme-proceedings-2020")
     chairs = set(data.objects(None, URIRef(KGO + "sessionChair")))
     assert chairs == {URIRef(KG + p) for p in ("stuart-nash", "pat-breen", "park-young-sun")}
 
@@ -348,3 +354,114 @@ def store(kg: KnowledgeGraph) -> ox.Store:
 @pytest.mark.parametrize("item", sorted(AUDIT))
 def test_audit_item_is_fixed(store: ox.Store, item: str) -> None:
     assert store.query(PREFIXES + AUDIT[item]), f"audit item {item} is not fixed"
+
+
+# --- issue 16, part 2: second sources --------------------------------------------------
+
+SECOND_SOURCES: dict[str, str] = {
+    # The article stays the primary source; S1 and S2 are cited second sources.
+    "sources-are-cited": """
+        ASK {
+          kg:dataset prov:hadPrimarySource kg:article-kakao-d4sme .
+          kg:article-kakao-d4sme a kgo:Source .
+          kg:oecd-d4sme-proceedings-2020 a kgo:SecondSource ; schema:publisher kg:oecd ;
+              schema:datePublished "2020"^^xsd:gYear ; schema:url ?s1 ; schema:inLanguage "en" .
+          kg:press-2020-04-17 a kgo:SecondSource ; schema:datePublished "2020-04-17"^^xsd:date .
+          FILTER NOT EXISTS {
+            kg:press-2020-04-17 schema:hasPart ?report .
+            FILTER NOT EXISTS { ?report schema:publisher ?outlet ; schema:url ?address ;
+                                        schema:datePublished "2020-04-17"^^xsd:date }
+          }
+          FILTER NOT EXISTS { ?source a kgo:SecondSource ; schema:hasPart ?part .
+                              FILTER NOT EXISTS { ?part a kgo:SecondSource } }
+        }""",
+    # A statement restates the source in our words, in both languages, and never quotes it.
+    "statements-are-ours-never-quotes": """
+        ASK {
+          ?statement a kgo:SourceStatement .
+          FILTER NOT EXISTS { ?any a kgo:SourceStatement ; oa:hasSelector ?selector }
+          FILTER NOT EXISTS { ?any a kgo:SourceStatement ; oa:hasSource ?src .
+                              FILTER NOT EXISTS { ?src a kgo:SecondSource } }
+          FILTER NOT EXISTS {
+            ?any a kgo:SourceStatement .
+            FILTER NOT EXISTS { ?any kgo:statement ?en , ?ko ; kgo:locator ?where .
+                                FILTER (LANG(?en) = "en" && LANG(?ko) = "ko") }
+          }
+        }""",
+    # The year 2019, inferred from the article, is stated by S1; the claim keeps its quote.
+    "the-year-is-stated-by-s1": """
+        ASK {
+          ?claim rdf:subject kg:d4sme-roundtable-2019 ; rdf:predicate schema:startDate ;
+                 kgo:derivationMode kgo:Inferred ; kgo:evidence kg:evidence-l2-date ;
+                 kgo:corroboratedBy ?statement .
+          ?statement oa:hasSource kg:oecd-d4sme-proceedings-2020 ; kgo:locator ?where .
+          kg:instant-2019-11-29 kgo:corroboratedBy ?statement .
+        }""",
+    # Kim Dae-won's post: the article's wording and the press's, both kept, marked as differing.
+    "kim-dae-won-post-worded-differently": """
+        ASK {
+          ?article rdf:subject kg:kim-dae-won ; rdf:predicate schema:jobTitle ;
+                   rdf:object "대외정책팀 이사"@ko ; prov:wasDerivedFrom kg:article-kakao-d4sme ;
+                   kgo:differsFrom ?press .
+          ?press rdf:subject kg:kim-dae-won ; rdf:predicate schema:jobTitle ;
+                 rdf:object "정책팀장"@ko ; prov:wasDerivedFrom kg:press-2020-04-17 ;
+                 kgo:evidence/oa:hasSource kg:press-2020-04-17 ; kgo:differsFrom ?article .
+          kg:kim-dae-won schema:jobTitle "대외정책팀 이사"@ko , "정책팀장"@ko .
+        }""",
+    # New facts, each with its source: launch, organisers and their heads, Gurría, Nash.
+    "s1-facts": """
+        ASK {
+          ?launch rdf:subject kg:d4sme-roundtable-2019 ; rdf:predicate kgo:launched ;
+                  kgo:corroboratedBy/oa:hasSource kg:oecd-d4sme-proceedings-2020 .
+          kg:d4sme kgo:organizedBy kg:oecd-cfe , kg:business-at-oecd .
+          ?head1 org:member kg:lamia-kamal-chaoui ; org:organization kg:oecd-cfe ;
+                 prov:wasDerivedFrom kg:oecd-d4sme-proceedings-2020 .
+          ?head2 org:member kg:russel-mills ; org:organization kg:business-at-oecd ;
+                 prov:wasDerivedFrom kg:oecd-d4sme-proceedings-2020 .
+          kg:d4sme-roundtable-2019 schema:attendee kg:angel-gurria ;
+                                   kgo:chairedBy kg:stuart-nash .
+          ?chair org:member kg:stuart-nash ; org:organization kg:d4sme ;
+                 org:role/rdfs:label "Chair"@en .
+          ?gurria org:member kg:angel-gurria ; org:organization kg:oecd .
+        }""",
+    # Kakao on the steering committee (April 2020), the video meeting and who took part,
+    # and the number of companies on the committee.
+    "s2-facts": """
+        ASK {
+          ?membership org:member kg:kakao ; org:organization ?committee ;
+                      org:memberDuring/time:inside/time:inXSDDate "2020-04-17"^^xsd:date ;
+                      prov:wasDerivedFrom kg:press-2020-04-17 .
+          ?committee org:unitOf kg:d4sme .
+          ?meeting kgo:meetingOf ?committee ; schema:startDate "2020-04-16"^^xsd:date ;
+                   schema:eventAttendanceMode schema:OnlineEventAttendanceMode ;
+                   schema:attendee kg:kim-dae-won .
+          ?count schema:observationAbout ?committee ; schema:value 3 .
+          ?amazon org:member kg:amazon ; org:organization ?committee .
+          ?facebook org:member kg:facebook ; org:organization ?committee .
+        }""",
+}
+
+
+@pytest.mark.parametrize("check", sorted(SECOND_SOURCES))
+def test_second_sources(store: ox.Store, check: str) -> None:
+    assert store.query(PREFIXES + SECOND_SOURCES[check]), check
+
+
+def test_people_and_bodies_from_second_sources_are_not_linked(kg: KnowledgeGraph) -> None:
+    # identifiers.md lists none of them: no guessed QIDs.
+    links = kg.parts["links"] + kg.parts["data"]
+    for slug in (
+        "angel-gurria",
+        "lamia-kamal-chaoui",
+        "russel-mills",
+        "business-at-oecd",
+        "d4sme-steering-committee",
+        "digital-today",
+        "etoday",
+        "newdaily",
+        "fntimes",
+    ):
+        entity = URIRef(KG + slug)
+        assert (entity, RDFS.label, None) in kg.parts["data"], slug
+        assert not set(links.objects(entity, SCHEMA.sameAs)), slug
+        assert not set(links.objects(entity, SKOS.exactMatch)), slug

@@ -153,7 +153,7 @@ def test_numbers_with_quotes(service: KnowledgeGraphService) -> None:
 
 def test_claims_with_quotes(service: KnowledgeGraphService) -> None:
     everything = run(service, "claims")
-    assert len({r["claim"] for r in everything}) == 187
+    assert len({r["claim"] for r in everything}) == 202
     rows = run(service, "claims", subject=KG + "biz-message")
     provider = next(r for r in rows if r["predicate"] == "https://schema.org/provider")
     assert provider["object"] == KG + "kakao" and provider["mode"] == "Stated"
@@ -211,9 +211,9 @@ def test_search(service: KnowledgeGraphService) -> None:
 
 def test_class_counts(service: KnowledgeGraphService) -> None:
     rows = {r["class"]: r for r in run(service, "class-counts")}
-    assert rows[KGO + "Claim"]["instances"] == "187"
+    assert rows[KGO + "Claim"]["instances"] == "202"
     assert rows[KGO + "Session"]["instances"] == "4"
-    assert rows[KGO + "Organization"]["instances"] == "14"
+    assert rows[KGO + "Organization"]["instances"] == "20"
     assert rows[KGO + "Session"]["labelKo"] == "세션"
 
 
