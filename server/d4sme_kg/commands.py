@@ -108,6 +108,9 @@ def serve(
     # here); with writes on there is one web process, and the evaluator processes hold
     # the one copy of the data the writes change.
     read_only = not read_token()
+    # With writes on, the one web worker's threads wait on the evaluator processes:
+    # one thread for each, and two for everything else (pages, /healthz).
+    threads = threads if read_only else max(threads, workers + 2)
     config = {
         "ROOT": str(project.root),
         "BASE_IRI": project.base,
@@ -119,6 +122,7 @@ def serve(
         "FEDERATE": list(federate),
         "DATA_FILES": list(data_files),
         "VALIDATE": not no_validate,
+        "REQUEST_THREADS": threads,
     }
     app = create_app(config)
     # The service holds the token now; granian copies the environment into every
@@ -141,9 +145,7 @@ def serve(
         host=host,
         port=port,
         processes=workers if read_only else 1,
-        # With writes on, the one web worker's threads wait on the evaluator processes:
-        # one thread for each, and two for everything else (pages, /healthz).
-        threads=threads if read_only else max(threads, workers + 2),
+        threads=threads,
         body_slots=kg.settings.body_slots,
         query_timeout=timeout,
         on_ready=announce,

@@ -81,6 +81,9 @@ class Settings:
     body_seconds: float = 10.0
     #: Request bodies read at once per web process; one more gets 503 at once.
     body_slots: int = 4
+    #: Requests that run the app at once per web process, once their body is in (0: no
+    #: bound; ``serve`` sets its threads per worker).
+    request_threads: int = 0
     max_rows: int = 100_000
     #: The deepest nesting a query or update may have (see sparql.MAX_NESTING); raising
     #: it past what the engine's stack survives lets one query end a worker.

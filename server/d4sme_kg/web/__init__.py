@@ -7,11 +7,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 
 from d4sme_kg.logs import ACCESS_LOGGER, batched_handler, printable
 from d4sme_kg.service import KnowledgeGraphService, Settings
-from d4sme_kg.web.bodies import BodyReader, CutStalledConnections
+from d4sme_kg.web.bodies import BodiesFirst, BodyReader, refuse_a_bad_body
 
 access_log = logging.getLogger(ACCESS_LOGGER)
 
@@ -49,9 +49,10 @@ def create_app(
     from d4sme_kg.web.cors import register_cors
 
     register_cors(app)
+    app.before_request(refuse_a_bad_body)
     reader = BodyReader(settings.max_body_bytes, settings.body_seconds, settings.body_slots)
-    app.before_request(lambda: reader.read_into(request.environ))
-    app.wsgi_app = AccessLog(CutStalledConnections(app.wsgi_app))  # type: ignore[method-assign]
+    bodies = BodiesFirst(app.wsgi_app, reader, settings.request_threads)
+    app.wsgi_app = AccessLog(bodies)  # type: ignore[method-assign]
     return app
 
 

@@ -27,9 +27,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from flask import request
 from werkzeug.wsgi import get_content_length
 
-from d4sme_kg.errors import BodyIncomplete, BodyTimeout, TooLarge, TooManyBodies
+from d4sme_kg.errors import BodyIncomplete, BodyTimeout, KGError, TooLarge, TooManyBodies
 
 #: Read size: a slow client shows progress every PIECE bytes.
 PIECE = 16 * 1024
@@ -91,7 +92,7 @@ class BodyReader:
         self, job: Future[bytes], expected: int, progress: list[int], environ: dict[str, Any]
     ) -> bytes:
         whole = self.idle_seconds + expected / MIN_RATE
-        waited, seen = 0.0, -1
+        waited, seen = 0.0, 0
         while True:
             try:
                 return job.result(timeout=self.idle_seconds)
@@ -132,8 +133,10 @@ def _read(stream: Any, expected: int, progress: list[int]) -> bytes:
 
 #: Where the server's own input stream is kept while its body is read.
 _STREAM = "d4sme_kg.body_stream"
-#: Set when the answer must end the connection by failing (see CutStalledConnections).
+#: Set when the answer must end the connection by failing (see BodiesFirst).
 _CUT = "d4sme_kg.cut_connection"
+#: What was wrong with a request's body, for the app to answer.
+_REFUSED = "d4sme_kg.body_refused"
 
 
 def _stop_reading(environ: dict[str, Any], job: Future[bytes]) -> None:
@@ -142,7 +145,7 @@ def _stop_reading(environ: dict[str, Any], job: Future[bytes]) -> None:
     gunicorn hands over its socket: shutting its reading side ends the blocked recv at
     once. granian keeps a connection open for as long as its body stream is held, and
     the blocked reader holds it; it drops a connection whose answer fails, though, so
-    the answer is made to fail (CutStalledConnections).
+    the answer is made to fail (BodiesFirst).
     """
     sock = environ.get("gunicorn.socket")
     if isinstance(sock, socket.socket):
@@ -152,29 +155,57 @@ def _stop_reading(environ: dict[str, Any], job: Future[bytes]) -> None:
         environ[_CUT] = True
 
 
-class CutStalledConnections:
-    """WSGI wrapper: an answer to a stalled body ends its connection under granian.
+class BodiesFirst:
+    """WSGI wrapper: each request's body is read whole before the app runs, and at most
+    ``running`` requests run the app at once (0: no bound).
 
-    The answer declares one byte more than it sends: granian's HTTP layer then aborts
-    the connection once the answer is written, which ends the stalled body stream and
-    frees its reader. The pause before the end lets what was sent leave first, so the
-    client still gets the status, headers and whole problem document.
+    A worker has ``slots`` threads more than ``running``, for the bodies on their way:
+    their waits leave the app's own threads to queries and ``/healthz``, and the bound
+    keeps the extra threads from all running Python at once (a worker's threads share
+    one GIL: more of them at once cost every request more CPU). A body refused here is
+    answered by the app (``refuse_a_bad_body``), in the one error vocabulary.
+
+    Under granian an answer to a stalled body declares one byte more than it sends:
+    granian's HTTP layer then aborts the connection once the answer is written, which
+    ends the stalled body stream and frees its reader. The pause before the end lets
+    what was sent leave first, so the client still gets the whole problem document.
     """
 
-    def __init__(self, wsgi_app: Any) -> None:
+    def __init__(self, wsgi_app: Any, reader: BodyReader, running: int = 0) -> None:
         self.wsgi_app = wsgi_app
+        self.reader = reader
+        self._running = threading.BoundedSemaphore(running) if running else None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if environ.get(_CUT):
-                headers = [
-                    (name, str(int(value) + 1) if name.lower() == "content-length" else value)
-                    for name, value in headers
-                ]
-            return start_response(status, headers, exc_info)
-
-        answer = self.wsgi_app(environ, start)
+        try:
+            self.reader.read_into(environ)
+        except KGError as error:
+            environ[_REFUSED] = error
+        start = _cutting(start_response) if environ.get(_CUT) else start_response
+        if self._running is None:
+            answer = self.wsgi_app(environ, start)
+        else:
+            with self._running:
+                answer = self.wsgi_app(environ, start)
         return _sent_then_cut(answer) if environ.get(_CUT) else answer
+
+
+def refuse_a_bad_body() -> None:
+    """Flask hook: raise what BodiesFirst found wrong with this request's body."""
+    error = request.environ.get(_REFUSED)
+    if error is not None:
+        raise error
+
+
+def _cutting(start_response: Any) -> Any:
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        headers = [
+            (name, str(int(value) + 1) if name.lower() == "content-length" else value)
+            for name, value in headers
+        ]
+        return start_response(status, headers, exc_info)
+
+    return start
 
 
 def _sent_then_cut(answer: Any) -> Iterator[bytes]:
