@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pyshacl
 import pytest
-from rdflib import RDF, RDFS, Graph, Namespace, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from d4sme_kg.validation import validate_graph
@@ -249,3 +250,186 @@ def test_severity_of_recommended_shapes_is_warning() -> None:
         assert recommended.value(shape, SH.severity) == SH.Warning, shape
     core = _load([SHAPES_FILES[0]])
     assert not set(core.objects(None, SH.severity)), "core shapes are Violations (the default)"
+
+
+# --- every part of every SPARQL-based rule has a case that breaks only it ------------------
+#
+# Each mutation below is a deliberately broken copy of one rule: the SPARQL of its target and
+# constraints with one part left out (or one restriction dropped). The case named with it breaks
+# that part only, so it must notice: an invalid case no longer gets exactly its expected results,
+# a valid case gets a violation. A part that no case guards shows up here as a test that fails.
+
+
+@dataclass(frozen=True)
+class Mutation:
+    shape: str
+    ignores: str
+    replacements: tuple[tuple[str, str], ...]
+    case: str
+
+
+def _m(shape: str, ignores: str, case: str, *replacements: tuple[str, str]) -> Mutation:
+    return Mutation(shape, ignores, replacements, case)
+
+
+MUTATIONS = [
+    _m("EvidencePositionShape", "oa:end", "invalid/evidence-end-wrong",
+       ("?end - ?start", "STRLEN(STR(?exact))")),
+    _m("EvidencePositionShape", "oa:start", "invalid/evidence-start-wrong",
+       ("SUBSTR(STR(?text), ?start + 1, ?end - ?start)",
+        "SUBSTR(STR(?text), ?end - STRLEN(STR(?exact)) + 1, STRLEN(STR(?exact)))")),
+    _m("EvidenceQuoteShape", "a source without text", "invalid/evidence-source-without-text",
+       ("!BOUND(?text) || ", "")),
+    _m("EvidenceQuoteShape", "the quote", "invalid/evidence-quote-not-in-text",
+       (" || !CONTAINS(STR(?text), STR(?exact))", "")),
+    _m("EvidenceLineShape", "a line that does not exist", "invalid/evidence-wrong-line",
+       ("!BOUND(?line) || ", "")),
+    _m("EvidenceLineShape", "the start of the span", "invalid/evidence-line-start-outside",
+       ("?start < ?lineStart || ", "")),
+    _m("EvidenceLineShape", "the end of the span", "invalid/evidence-wrong-line",
+       (" || ?end > ?lineEnd", "")),
+    _m("SessionShape", "the event", "invalid/session-number-duplicate",
+       ("?other a kgo:Session ; kgo:sessionNumber ?value ; schema:superEvent ?event .",
+        "?other a kgo:Session ; kgo:sessionNumber ?value .")),
+    _m("SessionShape", "the number", "invalid/session-number-duplicate",
+       ("?other a kgo:Session ; kgo:sessionNumber ?value ;",
+        "?other a kgo:Session ; kgo:sessionNumber ?otherValue ;")),
+    _m("SessionShape", "that a session is not its own duplicate",
+       "invalid/session-number-duplicate",
+       ("FILTER (?other != $this)", "")),
+    _m("PresentationShape", "the date", "invalid/presenter-membership-other-date",
+       ("org:memberDuring/time:inside/time:inXSDDate ?date .",
+        "org:memberDuring/time:inside/time:inXSDDate ?someDate .")),
+    _m("PresentationShape", "who the member is", "invalid/presenter-membership-someone-else",
+       ("org:member ?person ;", "org:member ?someone ;")),
+    _m("PresentationShape", "the organisation", "invalid/presenter-without-membership",
+       ("?unit (org:unitOf|org:subOrganizationOf)* ?org .", "")),
+    _m("PresentationShape", "units of the organisation (too strict)", "valid/full-graph",
+       ("?unit (org:unitOf|org:subOrganizationOf)* ?org .", "FILTER (?unit = ?org)")),
+    _m("FactClaimShape", "the claim's object", "invalid/fact-claim-other-object",
+       ("rdf:object ?value", "rdf:object ?anyValue")),
+    _m("FactClaimShape", "the claim's predicate", "invalid/fact-claim-other-predicate",
+       ("rdf:predicate ?path ; ", "")),
+    _m("FactClaimShape", "the claim's subject", "invalid/fact-claim-other-subject",
+       ("rdf:subject ?this ; ", ""), ("rdf:subject $this ; ", "")),
+    _m("FactClaimShape", "the claim's type", "invalid/fact-claim-reifier-not-a-claim",
+       ("MINUS { ?claim a kgo:Claim ; ", "MINUS { ?claim "),
+       ("FILTER EXISTS { ?claim a kgo:Claim }", "")),
+    _m("FactClaimShape", "that labels need no claim (too strict)", "valid/full-graph",
+       ("rdf:type, rdfs:label, ", "rdf:type, ")),
+    _m("ClaimAssertedShape", "the object", "invalid/claim-object-not-asserted",
+       ("FILTER NOT EXISTS { ?s ?p ?o }", "FILTER NOT EXISTS { ?s ?p ?anyObject }")),
+    _m("ClaimAssertedShape", "the predicate", "invalid/claim-predicate-not-asserted",
+       ("FILTER NOT EXISTS { ?s ?p ?o }", "FILTER NOT EXISTS { ?s ?anyPredicate ?o }")),
+    _m("ClaimAssertedShape", "the subject", "invalid/claim-subject-not-asserted",
+       ("FILTER NOT EXISTS { ?s ?p ?o }", "FILTER NOT EXISTS { ?anySubject ?p ?o }")),
+    _m("LinkAssertionShape", "candidates", "invalid/link-candidate-asserted",
+       ("FILTER ((?status = kgo:Accepted) != ?asserted)",
+        "FILTER ((?status = kgo:Accepted) != ?asserted && ?status != kgo:Candidate)")),
+    _m("LinkAssertionShape", "accepted links", "invalid/link-accepted-not-asserted",
+       ("FILTER ((?status = kgo:Accepted) != ?asserted)",
+        "FILTER (?status != kgo:Accepted && ?asserted)")),
+    _m("LinkAssertionShape", "rejected links", "invalid/link-rejected-but-asserted",
+       ("FILTER ((?status = kgo:Accepted) != ?asserted)",
+        "FILTER (?status = kgo:Accepted && !?asserted)")),
+    _m("IdentityLinkRecordedShape", "the link's predicate",
+       "invalid/link-recorded-for-other-predicate",
+       ("rdf:predicate schema:sameAs ; ", ""), ("rdf:predicate skos:exactMatch ; ", ""),
+       ("rdf:predicate ?path ; ", "")),
+    _m("IdentityLinkRecordedShape", "the link's object", "invalid/link-recorded-for-other-item",
+       ("rdf:object ?value }", "rdf:object ?anyValue }"),
+       ("rdf:object ?value .", "rdf:object ?anyValue .")),
+    _m("IdentityLinkRecordedShape", "skos:exactMatch", "invalid/exactmatch-bad",
+       ("?this skos:exactMatch ?value .", "?this skos:exactMatch ?value . FILTER (false)"),
+       ("IN (schema:sameAs, skos:exactMatch)", "IN (schema:sameAs)")),
+    _m("IdentityLinkRecordedShape", "schema:sameAs", "invalid/sameas-page-url",
+       ("?this schema:sameAs ?value .", "?this schema:sameAs ?value . FILTER (false)"),
+       ("IN (schema:sameAs, skos:exactMatch)", "IN (skos:exactMatch)")),
+    _m("LabelLanguageShape", "skos:prefLabel", "invalid/preflabel-romanised",
+       ("rdfs:label|skos:prefLabel", "rdfs:label"),
+       ("IN (rdfs:label, skos:prefLabel)", "IN (rdfs:label)")),
+    _m("LabelLanguageShape", "rdfs:label", "invalid/label-romanised",
+       ("rdfs:label|skos:prefLabel", "skos:prefLabel"),
+       ("IN (rdfs:label, skos:prefLabel)", "IN (skos:prefLabel)")),
+    _m("TalkAttributionShape", "the talk's first line", "invalid/talk-not-attributed",
+       ("?n >= 9 &&", "?n >= 10 &&")),
+    _m("TalkAttributionShape", "that line 16 is a heading (too strict)",
+       "invalid/talk-attribution-parts",
+       ("?n <= 19 && ?n != 16", "?n <= 19")),
+    _m("TalkAttributionShape", "that inferences are not the speaker's (too strict)",
+       "invalid/talk-attribution-parts",
+       ("FILTER NOT EXISTS { ?this kgo:derivationMode kgo:Inferred }", "")),
+    _m("TalkAttributionShape", "observations and stances", "invalid/talk-attribution-parts",
+       ("IN (kgo:Claim, schema:Observation, kgo:Stance)", "IN (kgo:Claim)")),
+    _m("TalkAttributionShape", "which document the lines are of (too strict)",
+       "invalid/talk-attribution-parts",
+       ('FILTER (STR(?file) = "source/article.ko.txt")', "")),
+    _m("SecondSourceEvidenceShape", "that the evidence's source is named",
+       "invalid/second-source-not-named",
+       ("?this kgo:evidence ?statement .", "?this kgo:none ?statement ."),
+       ("$this kgo:evidence ?statement .", "$this kgo:none ?statement .")),
+    _m("SecondSourceEvidenceShape", "that a named source is located",
+       "invalid/second-source-not-located",
+       ("?src a kgo:SecondSource .", "?src a kgo:None .")),
+    _m("SecondSourceEvidenceShape", "that a corroboration locates a source (too strict)",
+       "valid/second-sources",
+       ("kgo:evidence|kgo:corroboratedBy ?located", "kgo:evidence ?located")),
+    _m("SpecificResourceShape", "that statements are not quoted spans (too strict)",
+       "valid/second-sources",
+       ("FILTER NOT EXISTS { ?this a/rdfs:subClassOf* kgo:SourceStatement }", "")),
+    _m("MentionShape", "that a source's publisher needs no mention (too strict)",
+       "invalid/corroboration-bad",
+       ("FILTER NOT EXISTS { ?work schema:publisher ?this ; a kgo:SecondSource }", "")),
+    _m("EvidenceTranslationShape", "that statements have no quote to translate (too strict)",
+       "invalid/corroboration-bad",
+       ("FILTER NOT EXISTS { ?this a kgo:SourceStatement }", "")),
+    _m("InferredClaimShape", "inferred n-ary nodes and attributions", "invalid/attribution-bad",
+       ("?this kgo:derivationMode kgo:Inferred .",
+        "?this a kgo:Claim ; kgo:derivationMode kgo:Inferred .")),
+]  # fmt: skip
+
+
+def _mutated_shapes(mutation: Mutation) -> Graph:
+    """The shapes with the SPARQL of one shape's target and constraints changed."""
+    shape = KGSH[mutation.shape]
+    nodes = set(_SHAPES.objects(shape, SH.target)) | set(_SHAPES.objects(shape, SH.sparql))
+    assert nodes, f"{mutation.shape} has no SPARQL"
+    shapes = Graph()
+    for prefix, namespace in _SHAPES.namespaces():
+        shapes.bind(prefix, namespace)
+    used = {old: 0 for old, _new in mutation.replacements}
+    for s, p, o in _SHAPES:
+        if p == SH.select and s in nodes:
+            text = str(o)
+            for old, new in mutation.replacements:
+                used[old] += text.count(old)
+                text = text.replace(old, new)
+            o = Literal(text)
+        shapes.add((s, p, o))
+    assert all(used.values()), (
+        f"{mutation.shape}: not in its SPARQL: {[k for k, n in used.items() if not n]}"
+    )
+    return shapes
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: f"{m.shape}-{m.case.split('/')[1]}")
+def test_a_rule_that_ignores_one_part_fails_its_case(mutation: Mutation) -> None:
+    kind, name = mutation.case.split("/")
+    data = Graph().parse(CASES / kind / f"{name}.ttl", format="turtle")
+    expected = split_expectations(data)
+    report = validate_graph(data + _ONTOLOGY, _mutated_shapes(mutation))
+    actual = actual_results(report.graph)
+    if kind == "valid":
+        caught = any(key[3] == SH.Violation for key in actual)
+    else:
+        caught = actual != expected
+    assert caught, (
+        f"{mutation.case} does not notice a {mutation.shape} that ignores {mutation.ignores}"
+    )
+
+
+def test_every_sparql_rule_has_its_parts_guarded() -> None:
+    with_sparql = {s for s in _SHAPES.subjects(SH.sparql, None) if isinstance(s, URIRef)}
+    with_sparql |= {s for s in _SHAPES.subjects(SH.target, None) if isinstance(s, URIRef)}
+    guarded = {KGSH[m.shape] for m in MUTATIONS}
+    assert sorted(with_sparql - guarded) == []
