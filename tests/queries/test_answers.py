@@ -241,6 +241,9 @@ def test_people(service: KnowledgeGraphService) -> None:
     assert rows["Kim Dae-won"]["roleEn"] == "Director"
     assert rows["Pat Breen"]["mode"] == "Inferred"
     assert "roleEn" not in rows["Kim Su-won"]
+    # named only by the OECD proceedings (S1)
+    assert rows["Angel Gurría"]["roleEn"] == "Secretary-General"
+    assert rows["Angel Gurría"]["sourceEn"].startswith("OECD (2020)")
 
 
 def test_mentions(service: KnowledgeGraphService) -> None:
@@ -310,3 +313,97 @@ def test_check_evidence_no_fact_uses(service: KnowledgeGraphService) -> None:
 )
 def test_checks_that_pass_on_the_article(service: KnowledgeGraphService, name: str) -> None:
     assert run(service, name) == []
+
+
+# --- second sources (issue 16) ----------------------------------------------------------
+
+S1 = KG + "oecd-d4sme-proceedings-2020"
+S2 = KG + "press-2020-04-17"
+
+
+def test_the_sources(service: KnowledgeGraphService) -> None:
+    rows = run(service, "sources")
+    assert [(r["source"], r["role"]) for r in rows] == [
+        (KG + "article-kakao-d4sme", "primary source"),
+        (S1, "second source"),
+        (S2, "second source"),
+    ]
+    s1, s2 = rows[1], rows[2]
+    assert s1["publishers"] == "Organisation for Economic Co-operation and Development"
+    assert (
+        s1["date"] == "2020" and s1["language"] == "en" and s1["addresses"].startswith("https://")
+    )
+    assert len(s2["addresses"].split()) == 4 and "Digital Today" in s2["publishers"]
+    assert int(s1["confirms"]) > 0 and int(s2["facts"]) > 0
+    korean = run(service, "sources", lang="ko")
+    assert korean[0]["label"] == "D4SME 이니셔티브에 초청받아 카카오의 상생 사례 소개"
+
+
+def test_facts_a_second_source_confirms(service: KnowledgeGraphService) -> None:
+    rows = run(service, "second-source-confirms")
+    year = next(r for r in rows if r.get("predicate") == "https://schema.org/startDate")
+    # Inferred from the article, stated by the OECD proceedings: both are shown.
+    assert year["articleMode"] == "Inferred" and year["quote"] == "지난 11월 29일"
+    assert year["source"] == S1 and "29 November 2019" in year["statement"]
+    assert "page 2" in year["locator"]
+    launch = next(r for r in rows if r.get("predicate") == KGO + "launched")
+    assert "볼 수 있습니다" in launch["quote"] and "formal launch" in launch["statement"]
+    confirmed = {r.get("subject", r["fact"]) for r in rows}
+    assert KG + "invitation-kakao-d4sme-2019" in confirmed
+    assert {r["source"] for r in run(service, "second-source-confirms", source=S2)} == {S2}
+    korean = run(service, "second-source-confirms", source=S1, lang="ko")
+    assert korean and all(r["locator"].endswith("2쪽") or "2쪽" in r["locator"] for r in korean)
+    assert any("2019년 11월 29일" in r["statement"] for r in korean)
+
+
+def test_facts_only_the_article_states(service: KnowledgeGraphService) -> None:
+    rows = run(service, "article-only")
+    facts = {r["fact"] for r in rows}
+    assert KG + "claim-d4sme-roundtable-2019-attendee-posco" in facts
+    assert KG + "obs-kakaotalk-share" in facts
+    # confirmed by a second source, or worded differently by one: not "only the article"
+    assert KG + "claim-d4sme-roundtable-2019-attendee-kakao" not in facts
+    assert KG + "claim-kim-dae-won-job-title-ko-1" not in facts
+    assert KG + "claim-d4sme-roundtable-2019-start-date" not in facts  # inferred, not stated
+    assert all(r["quotes"] for r in rows)
+    about_posco = run(service, "article-only", subject=KG + "posco")
+    assert about_posco and {r["subject"] for r in about_posco} == {KG + "posco"}
+
+
+def test_where_the_sources_differ(service: KnowledgeGraphService) -> None:
+    rows = {r["subjectLabel"]: r for r in run(service, "sources-differ")}
+    assert set(rows) == {"Kim Dae-won", "Stuart Nash"}
+    kim = rows["Kim Dae-won"]
+    assert kim["value"] == "Director, External Policy Team"
+    assert kim["otherValue"] == "Head of the policy team"
+    assert kim["source"].startswith("Invited to the D4SME initiative")  # the article first
+    assert kim["otherSource"].startswith("Korean press reports of 17 April 2020")
+    assert "not known" in kim["note"]
+    assert rows["Stuart Nash"]["otherValue"].startswith("Minister of Police, Fisheries")
+    korean = {r["subject"]: r for r in run(service, "sources-differ", lang="ko")}
+    assert korean[KG + "kim-dae-won"]["value"] == "대외정책팀 이사"
+    assert korean[KG + "kim-dae-won"]["otherValue"] == "정책팀장"
+
+
+def test_timeline_of_kakao_and_d4sme(service: KnowledgeGraphService) -> None:
+    rows = run(service, "kakao-d4sme-timeline")
+    assert [(r["when"], r["kind"]) for r in rows] == [
+        ("2018", "principle"),
+        ("2019", "principle"),
+        ("2019-11-29", "meeting"),
+        ("2020-04-16", "meeting"),
+        ("2020-04-17", "membership"),
+    ]
+    roundtable = rows[2]
+    assert (
+        roundtable["thing"] == KG + "d4sme-roundtable-2019" and roundtable["dateMode"] == "Inferred"
+    )
+    # The year is inferred from the article and stated by the OECD proceedings (S1).
+    assert "OECD (2020)" in roundtable["sources"]
+    assert rows[4]["sources"].startswith("Korean press reports")
+    assert [r["what"] for r in run(service, "kakao-d4sme-timeline", lang="ko")][0] == (
+        "카카오 알고리즘 윤리헌장"
+    )
+    # Another company: the initiative's meetings, but none of Kakao's principles or memberships.
+    posco = run(service, "kakao-d4sme-timeline", company=KG + "posco")
+    assert {r["kind"] for r in posco} == {"meeting"}
