@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -219,3 +220,97 @@ def test_entity_page_is_fast(client: FlaskClient) -> None:
         page(client, "/id/d4sme-roundtable-2019")
         timings.append(time.perf_counter() - started)
     assert sorted(timings)[2] < 0.1
+
+
+# --- every source of a fact, the article's quote first (issue 16) -----------------------
+
+
+def _fact_row(text: str, marker: str) -> str:
+    """The facts-table row (<tr>…</tr>) whose value cell holds ``marker``."""
+    table = text[text.index('<table class="facts">') :]
+    for row in table.split("<tr>")[1:]:
+        cells = row.split("<td>")
+        if len(cells) > 2 and marker in cells[2]:
+            return row[: row.index("</tr>")]
+    raise AssertionError(f"no fact row with {marker!r}")
+
+
+def test_a_confirmed_fact_shows_the_articles_quote_then_the_second_source(
+    client: FlaskClient,
+) -> None:
+    row = _fact_row(page(client, "/id/d4sme-roundtable-2019"), "2019-11-29")
+    quote, statement = (
+        row.index("지난 11월 29일"),
+        row.index("29 November 2019, at its headquarters"),
+    )
+    assert quote < statement  # the article (the primary source) first
+    assert "Inferred" in row and "Also stated by" in row
+    assert 'href="/id/oecd-d4sme-proceedings-2020?lang=en"' in row and "page 2" in row
+    # the statement is ours, not a quote: no blockquote for it
+    assert row.count("<blockquote") == 1
+
+
+def test_a_fact_from_a_second_source_shows_that_source_and_no_quote(client: FlaskClient) -> None:
+    row = _fact_row(page(client, "/id/kim-dae-won"), "Head of the policy team")
+    assert "Second source" in row and 'href="/id/press-2020-04-17?lang=en"' in row
+    assert "2020-04-17" in row and "at least two of the four reports" in row
+    assert "<blockquote" not in row
+    assert "Another source words this differently." in row
+    korean = _fact_row(page(client, "/id/kim-dae-won?lang=ko"), "정책팀장")
+    assert "2차 출처" in korean and "보도가 카카오 정책팀장으로 소개한 김대원" in korean
+    article = _fact_row(page(client, "/id/kim-dae-won"), "Director, External Policy Team")
+    assert (
+        "대외정책팀 김대원 이사" in article and "Another source words this differently." in article
+    )
+
+
+def test_the_articles_hedge_is_shown(client: FlaskClient) -> None:
+    row = _fact_row(page(client, "/id/d4sme-roundtable-2019"), "Digital for SMEs Initiative")
+    assert "hedged: can be seen as" in row and "볼 수 있습니다" in row
+    assert "formal launch of the D4SME Global Initiative" in row
+
+
+def test_a_statement_as_a_value_shows_its_source(client: FlaskClient) -> None:
+    text = page(client, "/id/instant-2019-11-29")
+    row = _fact_row(text, "29 November 2019, at its headquarters")
+    assert 'href="/id/oecd-d4sme-proceedings-2020?lang=en"' in row and "page 2" in row
+
+
+def test_sources_come_in_a_fixed_order(app: Flask) -> None:
+    """Article quotes first (by line), then what confirms them, then other sources."""
+    mode = {"type": "uri", "value": "https://w3id.org/d4sme-kg/ontology#Stated"}
+    base = {
+        "p": {"type": "uri", "value": "https://schema.org/startDate"},
+        "o": {"type": "literal", "value": "2019-11-29"},
+    }
+
+    def said(text: str, source: str, confirms: bool) -> dict[str, Any]:
+        return {
+            **base,
+            "mode": mode,
+            "statement": {"type": "literal", "value": text, "xml:lang": "en"},
+            "statementSource": {"type": "uri", "value": KG + source},
+            "confirms": {"type": "literal", "value": "true" if confirms else "false"},
+        }
+
+    def quoted(text: str, line: str) -> dict[str, Any]:
+        return {
+            **base,
+            "mode": mode,
+            "quote": {"type": "literal", "value": text},
+            "line": {"type": "literal", "value": line},
+        }
+
+    rows = [
+        said("Stated by the press.", "press", False),
+        said("Confirmed by the OECD.", "oecd", True),
+        quoted("둘째 행", "12"),
+        quoted("첫째 행", "2"),
+    ]
+    with app.test_request_context("/id/d4sme-roundtable-2019"):
+        ns = Namespaces.current()
+        for shuffle in (rows, rows[::-1], rows[1:] + rows[:1]):
+            view = describe(KG + "d4sme-roundtable-2019", shuffle, [], {}, ns, "en")
+            [fact] = view["facts"]
+            order = [s.get("quote") or s["statement"] for s in fact["sources"]]
+            assert order == ["첫째 행", "둘째 행", "Confirmed by the OECD.", "Stated by the press."]

@@ -4,8 +4,10 @@ The same IRI answers a browser with HTML and an RDF client with Turtle, JSON-LD,
 N-Triples or RDF/XML (``Accept``, ``Vary: Accept``), also by suffix (``/id/kakao.ttl``).
 An unknown slug gives 404 with the closest slugs. The HTML shows labels in both
 languages, types, every property with readable labels, incoming links, the Wikidata and
-OECD links, a picture of the neighbourhood, and for every fact the Korean quote it comes
-from with its English translation. Two queries per page (plus cached labels).
+OECD links, a picture of the neighbourhood, and for every fact every source it comes
+from: first the Korean quotes of the article (the primary source) with their English
+translation, then the second sources, each with its statement in our words and where in
+it the fact stands. Two queries per page (plus cached labels).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from d4sme_kg.web.rendering import (
     page_language,
     select,
     service,
+    ui,
     web_link,
 )
 
@@ -149,27 +152,27 @@ def describe(
                 value["quote"] = row["oQuote"]["value"]
                 value["translation"] = row.get("oTranslation", {}).get("value")
                 value["line"] = row.get("oLine", {}).get("value")
+            elif "oStatement" in row:
+                value["statement"] = row["oStatement"]["value"]
+                value["statement_lang"] = row["oStatement"].get("xml:lang", "")
+                value["locator"] = row.get("oLocator", {}).get("value")
+                value["source"] = _source_cell(row, "oSource", "oSourceLabel", names, ns, lang)
             fact = facts[key] = {
                 "property": row.get("pLabel", {}).get("value") or ns.curie(p),
                 "property_href": ns.href(p, lang),
                 "property_iri": p,
                 "value": value,
                 "sources": {},
+                "differs": False,
             }
-        if "quote" in row:
-            source = (
-                names.get(row["mode"]["value"], ns.curie(row["mode"]["value"])),
-                row["quote"]["value"],
-                row.get("translation", {}).get("value") or "",
-                row.get("line", {}).get("value") or "",
-            )
-            fact["sources"][source] = None
+        if "otherWording" in row:
+            fact["differs"] = True
+        source = fact_source(row, names, ns, lang)
+        if source is not None:
+            fact["sources"][tuple(sorted(source.items()))] = source
     ordered = sorted(facts.values(), key=lambda f: (f["property"].lower(), f["value"]["text"]))
     for fact in ordered:
-        fact["sources"] = [
-            dict(zip(("mode", "quote", "translation", "line"), s, strict=True))
-            for s in fact["sources"]
-        ]
+        fact["sources"] = sorted(fact["sources"].values(), key=source_order)
     links_in: dict[tuple[str, str], dict[str, Any]] = {}
     for row in incoming:
         s, p = row["s"], row["p"]["value"]
@@ -205,6 +208,67 @@ def describe(
     }
 
 
+def fact_source(
+    row: Row, names: dict[str, str], ns: Namespaces, lang: str
+) -> dict[str, Any] | None:
+    """One source of a fact from a row of the page query, or None if the row has none.
+
+    A quote of the article: its derivation mode (stated or inferred), the quote, its
+    translation and line, and the article's hedge on it if any. A second source's
+    statement: whether it is the fact's evidence (a fact from that source) or confirms a
+    fact of the article, the source, its date, where in it the fact stands and what it
+    says, in our words; never a quote.
+    """
+    if "quote" in row:
+        return {
+            "kind": "article",
+            "mode": names.get(row["mode"]["value"], ns.curie(row["mode"]["value"])),
+            "quote": row["quote"]["value"],
+            "translation": row.get("translation", {}).get("value") or "",
+            "line": row.get("line", {}).get("value") or "",
+            "hedge": row.get("hedge", {}).get("value") or "",
+        }
+    if "statement" in row:
+        confirms = row.get("confirms", {}).get("value") == "true"
+        return {
+            "kind": "confirms" if confirms else "second",
+            "mode": ui("confirmed_by" if confirms else "second_source", lang),
+            "statement": row["statement"]["value"],
+            "statement_lang": row["statement"].get("xml:lang", ""),
+            "locator": row.get("locator", {}).get("value") or "",
+            "date": row.get("statementDate", {}).get("value") or "",
+            **_source_cell(row, "statementSource", "statementSourceLabel", names, ns, lang),
+        }
+    return None
+
+
+def _source_cell(
+    row: Row, key: str, label_key: str, names: dict[str, str], ns: Namespaces, lang: str
+) -> dict[str, Any]:
+    iri = row[key]["value"]
+    return {
+        "source": row.get(label_key, {}).get("value") or names.get(iri) or ns.curie(iri),
+        "source_href": ns.href(iri, lang),
+        "source_iri": iri,
+    }
+
+
+#: The article's quotes first (by line), then what confirms them, then the facts' other sources.
+_SOURCE_KINDS = {"article": 0, "confirms": 1, "second": 2}
+
+
+def source_order(source: dict[str, Any]) -> tuple[int, int, str, str, str]:
+    """The article (the primary source) first, by line; then the second sources."""
+    line = source.get("line") or ""
+    return (
+        _SOURCE_KINDS[source["kind"]],
+        int(line) if line.isdigit() else 0,
+        source.get("date", ""),
+        source.get("source", ""),
+        source.get("quote") or source.get("statement", ""),
+    )
+
+
 def label_order(row: tuple[str, str, str]) -> tuple[int, str, str, str]:
     """Korean labels first, then English, then the others by language tag.
 
@@ -237,6 +301,7 @@ def _picture(
             or p in skipped
             or ns.slug(other["value"]) is None
             or "oQuote" in row
+            or "oStatement" in row
         ):
             continue
         label = (
