@@ -81,3 +81,14 @@ def test_output_is_byte_identical_across_processes(fmt: str) -> None:
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert len(outputs.pop()) > 10_000
+
+
+def test_validation_after_an_inferred_export_in_the_same_process(kg: KnowledgeGraph) -> None:
+    # owlrl swaps rdflib's lexical converters for its own, process-wide; its xsd:gDay and
+    # xsd:gMonth ones reject "---29" and "--11", and the data then failed its shapes.
+    from d4sme_kg.export import closure
+    from d4sme_kg.validation import validate_knowledge_graph
+
+    closure(kg.parts["data"])
+    assert not Literal("---29", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gDay")).ill_typed
+    assert validate_knowledge_graph(kg).conforms
