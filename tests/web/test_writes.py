@@ -102,6 +102,14 @@ def test_an_update_that_breaks_a_shape_is_refused_and_changes_nothing(writable: 
         '{ kg:kakao schema:foundingDate "2010" } }',
     )
     assert reply.status == 422
+    # A literal as a class (the write was accepted with 200 before TypeShape).
+    reply = update(
+        writable,
+        PREFIXES + "INSERT DATA { GRAPH <https://w3id.org/d4sme-kg/graph/data> "
+        '{ kg:kakao a "x" } }',
+    )
+    assert reply.status == 422
+    assert any(r["resultPath"].endswith("#type") for r in reply.json()["report"])
     assert count(writable) == before
 
 
