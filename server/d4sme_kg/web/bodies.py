@@ -36,6 +36,8 @@ from d4sme_kg.errors import BodyIncomplete, BodyTimeout, KGError, TooLarge, TooM
 PIECE = 16 * 1024
 #: The slowest average a body may arrive at (bytes per second), past its first piece.
 MIN_RATE = 16 * 1024
+#: How long a body may take before it needs one of the slots (seconds).
+GRACE = 0.05
 
 
 class BodyReader:
@@ -59,21 +61,25 @@ class BodyReader:
         if length is not None and length > self.limit:
             raise TooLarge(f"the request body has {length} bytes; the limit is {self.limit}")
         readers = self._process_readers()
-        if not self._free.acquire(blocking=False):
-            raise TooManyBodies(
-                f"{self.slots} request bodies are being received already; try again shortly"
-            )
         expected = self.limit + 1 if length is None else length
         progress = [0]
-        try:
-            job = readers.submit(_read, environ["wsgi.input"], expected, progress)
-        except BaseException:
-            self._free.release()
-            raise
-        # The slot is free once the read ends, however it ends: a stalled read keeps it
-        # until its connection is closed (after the 408 below), so stalls stay bounded.
-        job.add_done_callback(lambda _: self._free.release())
         environ[_STREAM] = environ["wsgi.input"]
+        job = readers.submit(_read, environ["wsgi.input"], expected, progress)
+        # Most bodies are in by now: only one still on its way takes a slot. Past the
+        # slots, it is refused at once and its connection closed.
+        with contextlib.suppress(FutureTimeout):
+            job.result(timeout=GRACE)
+        if not job.done():
+            if not self._free.acquire(blocking=False):
+                _stop_reading(environ, job)
+                raise TooManyBodies(
+                    f"{self.slots} request bodies are being received already; "
+                    "try again shortly"
+                )
+            # The slot is free once the read ends, however it ends: a stalled read keeps
+            # it until its connection is closed (after the 408 below), so stalls stay
+            # bounded.
+            job.add_done_callback(lambda _: self._free.release())
         body = self._wait(job, expected, progress, environ)
         if length is None:
             if len(body) > self.limit:
@@ -114,7 +120,9 @@ class BodyReader:
             with self._lock:
                 if self._pid != os.getpid():
                     self._free = threading.BoundedSemaphore(self.slots)
-                    self._readers = ThreadPoolExecutor(self.slots, "body-reader")
+                    # A reader for every request a worker can hold at once; only slow
+                    # bodies are bounded (by the slots).
+                    self._readers = ThreadPoolExecutor(64, "body-reader")
                     self._pid = os.getpid()
         assert self._readers is not None
         return self._readers
@@ -123,7 +131,10 @@ class BodyReader:
 def _read(stream: Any, expected: int, progress: list[int]) -> bytes:
     pieces = []
     while progress[0] < expected:
-        piece = stream.read(min(PIECE, expected - progress[0]))
+        try:
+            piece = stream.read(min(PIECE, expected - progress[0]))
+        except OSError:  # the connection broke (gunicorn's socket): a body cut short
+            break
         if not piece:
             break  # the end: all of a chunked body, or a body cut short
         pieces.append(piece)
