@@ -45,9 +45,21 @@ def _evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     operation = request["op"]
     if operation == "query":
         return _query(store, request)
-    if operation == "update":
-        _guard(lambda: store.update(request["text"]), "syntax")
-        return {"ok": True}
+    if operation == "diff":
+        # A SPARQL Update run on a copy: what it would add and remove, nothing changed
+        # here. In an evaluator, so that its time limit holds (the evaluator is killed).
+        scratch = ox.Store()
+        scratch.extend(store.quads_for_pattern(None, None, None, None))
+        _guard(
+            lambda: scratch.update(request["text"], base_iri=request.get("base_iri") or None),
+            "syntax",
+        )
+        before = set(store.quads_for_pattern(None, None, None, None))
+        after = set(scratch.quads_for_pattern(None, None, None, None))
+        return {
+            "add": ox.serialize(after - before, format=ox.RdfFormat.N_QUADS) or b"",
+            "remove": ox.serialize(before - after, format=ox.RdfFormat.N_QUADS) or b"",
+        }
     if operation == "apply":
         # Changes travel as N-Quads bytes: plain data that crosses the process boundary.
         emptied = set()

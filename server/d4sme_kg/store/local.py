@@ -95,6 +95,12 @@ class LocalBackend:
         body: bytes = self._engine.run({"op": "dump"}, timeout=600)["body"]
         return body
 
+    def diff(self, update: str, base_iri: str | None, timeout: float) -> tuple[bytes, bytes]:
+        """What ``update`` would add and remove (N-Quads), worked out by an evaluator
+        under ``timeout`` (QueryTimeout past it); the store is not changed."""
+        reply = self._engine.run({"op": "diff", "text": update, "base_iri": base_iri}, timeout)
+        return reply["add"], reply["remove"]
+
     def apply(self, add: bytes, remove: bytes) -> None:
         """Commit an already validated change everywhere the data lives."""
         with self._write_lock:
