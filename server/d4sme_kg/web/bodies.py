@@ -73,8 +73,7 @@ class BodyReader:
             if not self._free.acquire(blocking=False):
                 _stop_reading(environ, job)
                 raise TooManyBodies(
-                    f"{self.slots} request bodies are being received already; "
-                    "try again shortly"
+                    f"{self.slots} request bodies are being received already; try again shortly"
                 )
             # The slot is free once the read ends, however it ends: a stalled read keeps
             # it until its connection is closed (after the 408 below), so stalls stay
