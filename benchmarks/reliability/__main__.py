@@ -15,6 +15,7 @@ if not __package__:
     sys.path.insert(0, str(here.parent))
     __package__ = "reliability"
 
+import reliability  # noqa: E402
 from reliability import SECTIONS, run_section  # noqa: E402
 from reliability.harness import Check, Options  # noqa: E402
 
@@ -28,7 +29,11 @@ def table(checks: list[Check]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").strip())
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/reliability",
+        description=(reliability.__doc__ or "").split("\n\n")[0],
+        epilog="sections: " + "; ".join(f"{name}: {what}" for name, what in SECTIONS.items()),
+    )
     parser.add_argument("--quick", action="store_true", help="the short version (CI)")
     parser.add_argument("--only", action="append", choices=list(SECTIONS), help="repeatable")
     parser.add_argument("--seed", type=int, default=1, help="seed of everything random")
@@ -42,17 +47,23 @@ def main() -> None:
             checks.append(check)
             mark = "ok" if check.ok else "FAILED"
             print(f"  {check.what[:70]}: {mark} ({check.seconds:.0f} s)", file=sys.stderr)
-    print(table(checks))
     failed = [check for check in checks if not check.ok]
+    lines = [table(checks)]
     for check in failed:
-        print(f"\n### ❌ {check.section}: {check.what}\n")
-        for detail in check.details:
-            print(f"- {detail}")
+        lines += [f"\n### ❌ {check.section}: {check.what}\n"]
+        lines += [f"- {detail}" for detail in check.details]
     mode = "quick" if args.quick else "full"
-    print(
+    lines.append(
         f"\n{len(checks)} checks, {len(failed)} failed; {mode} run, seed {args.seed}, "
         f"{time.monotonic() - began:.0f} s"
     )
+    report = "\n".join(lines)
+    print(report)
+    # Kept with the other benchmarks' results (git-ignored), as the last run of its kind.
+    results = Path(__file__).resolve().parent.parent / "results"
+    results.mkdir(exist_ok=True)
+    name = "reliability" + ("-quick" if args.quick else "") + ("-only" if args.only else "")
+    (results / f"{name}.md").write_text(report + "\n", encoding="utf-8")
     sys.exit(1 if failed else 0)
 
 

@@ -114,10 +114,14 @@ class Client:
             data = response.read()
         except (OSError, http.client.HTTPException) as error:
             self.close()
+            # What did arrive says which answer it was.
+            partial = getattr(error, "partial", b"")
             return Answer(
                 None,
-                headers={k.lower(): v for k, v in response.getheaders()},
-                error=f"in the body of a {response.status}: {type(error).__name__}: {error}",
+                partial,
+                {k.lower(): v for k, v in response.getheaders()},
+                f"in the body of a {response.status}: {type(error).__name__}: {error} "
+                f"(received: {partial[:200]!r})",
             )
         self._used = True
         if response.will_close:

@@ -98,14 +98,16 @@ def _whole_server(options: Options) -> Check:
                 break
             stop = threading.Event()
             writers = [
+                # Offsets 3, 2, 1, 0: the first writer starts with one to be refused, so
+                # that each short cycle is likely to see a refusal answered.
                 threading.Thread(
-                    target=_writer, args=(server, f"kill-{cycle}-{w}", w, outcomes, stop)
+                    target=_writer, args=(server, f"kill-{cycle}-{w}", 3 - w, outcomes, stop)
                 )
                 for w in range(4)
             ]
             for writer in writers:
                 writer.start()
-            time.sleep(rng.uniform(1.5, 3.5) if not options.quick else rng.uniform(1.0, 2.0))
+            time.sleep(rng.uniform(1.5, 3.5) if not options.quick else rng.uniform(2.0, 3.0))
             server.kill()
             stop.set()
             for writer in writers:

@@ -72,7 +72,8 @@ def _one_server(server: Server, seconds: float) -> Check:
                 statuses[answer.status] += 1
                 latencies.append(answer.seconds)
                 if answer.status != 200:
-                    wrong[f"{answer.status} {answer.problem_type} ({how})".strip()] += 1
+                    status = answer.status or "cut-off"
+                    wrong[f"{status} {answer.problem_type} ({how})".replace("  ", " ")] += 1
                     problems.append(f"client {number}, {how}: {answer.describe()}")
 
     runaways: list[Answer] = []
