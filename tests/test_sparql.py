@@ -128,3 +128,12 @@ def test_every_query_of_ours_and_of_the_w3c_suite_is_within_the_limit() -> None:
 def test_a_base_urljoin_cannot_read_is_left_to_the_engine() -> None:
     analysis = analyse("BASE <http://[> SELECT * { SERVICE <x> {} }")
     assert analysis.services == ["x"]
+
+
+def test_an_rdf_collection_counts_an_item_a_level() -> None:
+    # ( 1 1 1 … ) is a chain of rdf:rest to the engine: 50,000 items ended a 64 MiB stack.
+    collection = "SELECT * { (" + " 1" * 50_000 + " ) <urn:p> ?o }"
+    assert analyse(collection).too_deep_at is not None
+    # Commas separate arguments and IN lists: those stay flat.
+    listed = "SELECT * { FILTER(?x IN (" + ", ".join(["<urn:a>"] * 5_000) + ")) }"
+    assert analyse(listed).too_deep_at is None

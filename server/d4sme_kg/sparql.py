@@ -190,34 +190,52 @@ def _depth(tokens: list[tuple[str, str]], limit: int = 0) -> tuple[int, int | No
 
     Each open bracket is a level, and so is every nesting token before it at each
     enclosing level: the depth at a point is the open brackets plus the nesting tokens
-    of those brackets seen so far. Counting rather than parsing keeps it a bound even
-    for text that does not parse (the engine's parser recurses on that too).
+    of those brackets seen so far. Inside round brackets, a term right after another
+    term counts too: that is an RDF collection, ``( 1 2 3 )``, which the engine reads
+    as a chain of ``rdf:rest`` (50,000 items end a 64 MiB stack), while arguments and
+    ``IN`` lists are separated by commas. Counting rather than parsing keeps it a bound
+    even for text that does not parse (the engine's parser recurses on that too).
     """
     counts = [0]  # nesting tokens at each open level
+    round_ = [False]  # whether each open level is a round bracket
     total = deepest = 0
     past = None
+    after_term = False
     for index, (kind, value) in enumerate(tokens):
-        if kind == "other":
+        term = kind in _TERMS or (kind == "other" and value.isalnum())
+        if kind == "other" and not term:
             if value in _OPENING:
                 counts.append(0)
+                round_.append(value == "(")
             elif value in _CLOSING:
                 if len(counts) > 1:
                     total -= counts.pop()
+                    round_.pop()
+                after_term = True  # a collection may hold collections
                 continue
             elif value in _NESTING_CHARACTERS:
                 counts[-1] += 1
                 total += 1
             else:
+                after_term = False
                 continue
-        elif kind == "word" and value.upper() in _NESTING_WORDS:
+        elif (kind == "word" and value.upper() in _NESTING_WORDS) or (
+            term and after_term and round_[-1]
+        ):
             counts[-1] += 1
             total += 1
         else:
+            after_term = term
             continue
+        after_term = term
         deepest = max(deepest, len(counts) - 1 + total)
         if past is None and deepest > (limit or MAX_NESTING):
             past = index
     return deepest, past
+
+
+#: Token kinds that are RDF terms (a number is "other" characters, each alphanumeric).
+_TERMS = frozenset(("iri", "var", "pname", "string"))
 
 
 def _line_and_column(text: str, start: int, index: int) -> tuple[int, int]:
