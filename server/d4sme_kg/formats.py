@@ -5,6 +5,7 @@ Negotiation (web), export and the CLI's ``--format`` choices all read this table
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,6 +123,32 @@ def oxigraph_format(fmt: Format | str) -> ox.RdfFormat:
         "trig": ox.RdfFormat.TRIG,
         "nquads": ox.RdfFormat.N_QUADS,
     }[name]
+
+
+def write_rdf(
+    statements: Iterable[ox.Triple | ox.Quad],
+    fmt: Format,
+    prefixes: Mapping[str, str] | None = None,
+    graph: str | None = None,
+) -> bytes:
+    """Serialise triples or quads in ``fmt`` (any of GRAPH_FORMATS), in a stable order.
+
+    In a quad format (TriG, N-Quads) a quad stays in its graph, and a triple goes into
+    ``graph`` when it is named (the graph the triples are known to come from) or else
+    into the default graph. A triple format gets each triple once, whatever its graph.
+    """
+    namespaces = dict(prefixes) if prefixes else None
+    if fmt.quads:
+        name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
+        written: list[ox.Quad] = [
+            s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object, name)
+            for s in statements
+        ]
+        # By graph first: TriG writes one block per run of quads of a graph.
+        written = sorted(set(written), key=lambda q: (str(q.graph_name), str(q)))
+        return ox.serialize(written, format=oxigraph_format(fmt), prefixes=namespaces) or b""
+    triples = sorted({s.triple if isinstance(s, ox.Quad) else s for s in statements}, key=str)
+    return ox.serialize(triples, format=oxigraph_format(fmt), prefixes=namespaces) or b""
 
 
 def find_format(name: str, table: tuple[Format, ...] = GRAPH_FORMATS) -> Format:

@@ -60,12 +60,14 @@ def _register_blueprints(app: Flask) -> None:
     from d4sme_kg.web import (
         downloads,
         entities,
+        graphs,
         health,
         named_queries,
         ontology_docs,
         pages,
         protocol,
         reconcile,
+        void,
         writes,
     )
 
@@ -79,6 +81,8 @@ def _register_blueprints(app: Flask) -> None:
         named_queries,
         entities,
         ontology_docs,
+        void,
+        graphs,
     ):
         app.register_blueprint(blueprint.bp)
 

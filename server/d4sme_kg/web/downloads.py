@@ -1,4 +1,8 @@
-"""The whole dataset as a file (/export.ttl, .nt, .jsonld, .rdf, .trig, .nq) and its VoID."""
+"""The whole dataset as a file: /export.ttl, .nt, .jsonld, .rdf, .trig, .nq, or /export by Accept.
+
+TriG and N-Quads keep every triple in its named graph; the other formats merge them.
+The VoID description that lists these dumps is web.void's.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import NotFound
 
-from d4sme_kg.formats import GRAPH_FORMATS, oxigraph_format
+from d4sme_kg.formats import GRAPH_FORMATS, write_rdf
 from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.web.negotiation import choose
-from d4sme_kg.web.service_description import describe
 
 bp = Blueprint("downloads", __name__)
 
@@ -19,36 +22,24 @@ def _service() -> KnowledgeGraphService:
     return service
 
 
+@bp.route("/export")
 @bp.route("/export.<suffix>")
-def export(suffix: str) -> Response:
-    """The store as it is now, in the format the suffix names (quads keep their graphs)."""
-    fmt = next((f for f in GRAPH_FORMATS if f.suffix == f".{suffix}"), None)
-    if fmt is None:
-        offered = ", ".join(f"/export{f.suffix}" for f in GRAPH_FORMATS)
-        raise NotFound(f"no export in {suffix!r}; the exports are {offered}")
-    service = _service()
-    quads = list(ox.parse(service.backend.dump(), format=ox.RdfFormat.N_QUADS))
-    quads.sort(key=str)  # a stable order, so that two downloads of one state are identical
-    if fmt.quads:
-        body = ox.serialize(quads, format=oxigraph_format(fmt), prefixes=service.prefixes)
+def export(suffix: str | None = None) -> Response:
+    """The store as it is now, in the format the suffix names or else the Accept header."""
+    if suffix is None:
+        fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
     else:
-        triples = list(dict.fromkeys(q.triple for q in quads))
-        body = ox.serialize(triples, format=oxigraph_format(fmt), prefixes=service.prefixes)
-    response = Response(body or b"", mimetype=fmt.media_type)
+        found = next((f for f in GRAPH_FORMATS if f.suffix == f".{suffix}"), None)
+        if found is None:
+            offered = ", ".join(f"/export{f.suffix}" for f in GRAPH_FORMATS)
+            raise NotFound(f"no export in {suffix!r}; the exports are {offered}")
+        fmt = found
+    service = _service()
+    quads = ox.parse(service.backend.dump(), format=ox.RdfFormat.N_QUADS)
+    # write_rdf sorts: two downloads of one state are identical.
+    response = Response(write_rdf(quads, fmt, service.prefixes), mimetype=fmt.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="d4sme-kg{fmt.suffix}"'
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-@bp.route("/.well-known/void")
-def void() -> Response:
-    """The VoID description of the dataset (with statistics), by content negotiation."""
-    fmt = choose(
-        request, tuple(f for f in GRAPH_FORMATS if not f.quads), request.args.get("format")
-    )
-    graph = describe(_service(), request.url_root.rstrip("/") + "/sparql")
-    response = Response(
-        graph.serialize(format=fmt.rdflib_name, encoding="utf-8"), mimetype=fmt.media_type
-    )
-    response.vary.add("Accept")
+    if suffix is None:
+        response.vary.add("Accept")
     return response

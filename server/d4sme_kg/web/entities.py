@@ -1,8 +1,10 @@
 """Entity pages at /id/{slug}: Linked Data by the book.
 
-The same IRI answers a browser with HTML and an RDF client with Turtle, JSON-LD,
-N-Triples or RDF/XML (``Accept``, ``Vary: Accept``), also by suffix (``/id/kakao.ttl``).
-An unknown slug gives 404 with the closest slugs. The HTML shows labels in both
+The same IRI answers a browser with HTML and an RDF client with any format of the
+table (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) by ``Accept`` (``Vary:
+Accept``) or by suffix (``/id/kakao.ttl``, ``/id/kakao.trig``); TriG and N-Quads keep
+each triple in the named graph it comes from. An unknown slug gives 404 with the
+closest slugs. The HTML shows labels in both
 languages, types, every property with readable labels, incoming links, the Wikidata and
 OECD links, a picture of the neighbourhood, and for every fact every source it comes
 from: first the Korean quotes of the article (the primary source) with their English
@@ -21,11 +23,11 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from d4sme_kg.formats import GRAPH_FORMATS, Format
+from d4sme_kg.formats import GRAPH_FORMATS
 from d4sme_kg.logs import printable
-from d4sme_kg.queries import page_query
 from d4sme_kg.web.diagram import Edge, Node, legend_entries, neighbourhood_svg
-from d4sme_kg.web.negotiation import HTML, choose, prefers_html
+from d4sme_kg.web.graphs import alternates, quads, rdf_response
+from d4sme_kg.web.negotiation import HTML, choose, prefers_html, split_suffix
 from d4sme_kg.web.problems import problem
 from d4sme_kg.web.rendering import (
     Namespaces,
@@ -36,7 +38,6 @@ from d4sme_kg.web.rendering import (
     lang_term,
     page_language,
     select,
-    service,
     ui,
     web_link,
 )
@@ -50,23 +51,16 @@ WIKIDATA = "http://www.wikidata.org/entity/"
 LABEL_PROPERTIES = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel")
 #: The label rows of a page come in this order of language, then the others by tag.
 LANGUAGE_ORDER = {"ko": 0, "en": 1}
-#: The RDF formats an entity IRI offers besides HTML (the first is the default for RDF).
-ENTITY_FORMATS: tuple[Format, ...] = tuple(
-    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "nt", "xml")
-)
-OFFERED = (HTML, *ENTITY_FORMATS)
-_SUFFIXES = {f.suffix.lstrip("."): f.name for f in OFFERED}
+#: What an entity IRI offers: HTML, then every RDF format (Turtle is the default for RDF).
+OFFERED = (HTML, *GRAPH_FORMATS)
 #: How much of an unknown entity's IRI an answer repeats.
 SHOWN_LENGTH = 300
 
 
 @bp.route("/id/<slug>")
 def entity(slug: str) -> Response:
-    explicit = request.args.get("format")
-    base, dot, suffix = slug.rpartition(".")
-    if dot and suffix in _SUFFIXES:
-        slug, explicit = base, _SUFFIXES[suffix]
-    fmt = choose(request, OFFERED, explicit)
+    slug, by_suffix = split_suffix(slug, OFFERED)
+    fmt = choose(request, OFFERED, by_suffix or request.args.get("format"))
     ns = Namespaces.current()
     iri = ns.entity + slug
     reason = not_an_iri(iri, slug)
@@ -75,23 +69,15 @@ def entity(slug: str) -> Response:
     elif fmt is HTML:
         response = _html(iri, slug, ns)
     else:
-        answer = service().query(
-            page_query("entity-graph"), graph_format=fmt.name, bindings={"entity": ("uri", iri)}
-        )
-        response = (
-            Response(answer.body, mimetype=fmt.media_type) if answer.rows else _missing(slug, ns)
-        )
+        found = quads("entity-quads", entity=("uri", iri))
+        response = rdf_response(found, fmt) if found else _missing(slug, ns)
     response.vary.add("Accept")
     if response.status_code == 200:
         response.headers["Link"] = ", ".join(
-            f'<{_alternate(slug, f)}>; rel="alternate"; type="{f.media_type}"'
-            for f in ENTITY_FORMATS
+            f'<{href}>; rel="alternate"; type="{f.media_type}"'
+            for f, href in alternates(f"/id/{slug}")
         )
     return response
-
-
-def _alternate(slug: str, fmt: Format) -> str:
-    return f"{request.script_root}/id/{slug}{fmt.suffix}"
 
 
 def _html(iri: str, slug: str, ns: Namespaces) -> Response:
@@ -111,7 +97,7 @@ def _html(iri: str, slug: str, ns: Namespaces) -> Response:
         slug=slug,
         view=view,
         legend=legend_entries(lang),
-        alternates=[(f.name, _alternate(slug, f)) for f in ENTITY_FORMATS],
+        alternates=[(f.name, href, f.media_type) for f, href in alternates(f"/id/{slug}")],
     )
     return Response(body, mimetype="text/html")
 

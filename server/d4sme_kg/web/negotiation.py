@@ -71,6 +71,20 @@ def _choose(
     return next(fmt for fmt in offered if best in fmt.media_types)
 
 
+def split_suffix(name: str, offered: tuple[Format, ...]) -> tuple[str, str | None]:
+    """``name`` without the file suffix of a format in ``offered``, and that format's name.
+
+    ``kakao.trig`` is ``("kakao", "trig")``; a name with no such suffix comes back as it
+    is, with None. The name goes to :func:`choose` as the explicit format.
+    """
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem:
+        for fmt in offered:
+            if fmt.suffix == "." + suffix.lower():
+                return stem, fmt.name
+    return name, None
+
+
 def html_wins(request: Request, offered: tuple[Format, ...]) -> bool:
     """True when the Accept header ranks HTML above every format in ``offered``.
 

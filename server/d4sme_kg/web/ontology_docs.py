@@ -2,7 +2,8 @@
 
 HTML for browsers (labels, comments, alignments to the standard vocabularies, domains
 and ranges, one anchor per term so that ``…/ontology#Event`` lands on it); the
-ontology graph in Turtle, JSON-LD, N-Triples or RDF/XML by ``Accept`` or suffix.
+ontology graph in every format of the table by ``Accept`` or suffix (``/ontology.ttl``,
+``/ontology.trig``; TriG and N-Quads put it in its named graph).
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
-from d4sme_kg.formats import GRAPH_FORMATS, Format
-from d4sme_kg.queries import page_query
-from d4sme_kg.web.negotiation import HTML, choose
+from d4sme_kg.formats import GRAPH_FORMATS
+from d4sme_kg.web.graphs import alternates, quads, rdf_response
+from d4sme_kg.web.negotiation import HTML, choose, split_suffix
 from d4sme_kg.web.rendering import Namespaces, labels, page_language, select, service
 
 bp = Blueprint("ontology", __name__)
 
-ONTOLOGY_FORMATS: tuple[Format, ...] = tuple(
-    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "nt", "xml")
-)
+#: What /ontology offers: the page, then every RDF format.
+OFFERED = (HTML, *GRAPH_FORMATS)
 OWL = "http://www.w3.org/2002/07/owl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 #: Sections of the page: the kind of term and its heading in English and Korean.
@@ -32,7 +32,6 @@ SECTIONS = (
     (SKOS + "ConceptScheme", "Concept schemes", "개념 체계"),
     (SKOS + "Concept", "Concepts", "개념"),
 )
-_SUFFIXES = {f.suffix.lstrip("."): f.name for f in ONTOLOGY_FORMATS}
 
 
 @bp.route("/ontology")
@@ -40,28 +39,21 @@ _SUFFIXES = {f.suffix.lstrip("."): f.name for f in ONTOLOGY_FORMATS}
 def ontology(suffix: str | None = None) -> Response:
     explicit = request.args.get("format")
     if suffix is not None:
-        if suffix not in _SUFFIXES and suffix != "html":
-            explicit = suffix  # choose() answers 406 with what is offered
-        else:
-            explicit = _SUFFIXES.get(suffix, "html")
-    fmt = choose(request, (HTML, *ONTOLOGY_FORMATS), explicit)
+        # choose() answers 406, with what is offered, for a suffix of no format here.
+        explicit = split_suffix("ontology." + suffix, OFFERED)[1] or suffix
+    fmt = choose(request, OFFERED, explicit)
     if fmt is HTML:
         lang = page_language()
         body = render_template(
             "ontology.html",
             lang=lang,
             sections=sections(lang),
-            alternates=[
-                (f.name, f"{request.script_root}/ontology{f.suffix}") for f in ONTOLOGY_FORMATS
-            ],
+            alternates=[(f.name, href) for f, href in alternates("/ontology")],
         )
         response = Response(body, mimetype="text/html")
     else:
         graph = service().project.graph_iri("ontology")
-        answer = service().query(
-            page_query("graph-triples"), graph_format=fmt.name, bindings={"g": ("uri", graph)}
-        )
-        response = Response(answer.body, mimetype=fmt.media_type)
+        response = rdf_response(quads("graph-quads", g=("uri", graph)), fmt)
     response.vary.add("Accept")
     return response
 

@@ -20,8 +20,9 @@ from d4sme_kg.web.service_description import service_description
 
 bp = Blueprint("sparql", __name__)
 
-# CONSTRUCT/DESCRIBE answers: the graph formats pyoxigraph writes for a single graph.
-CONSTRUCT_FORMATS = tuple(f for f in GRAPH_FORMATS if f.name != "nquads")
+# CONSTRUCT/DESCRIBE answers: every graph format (TriG and N-Quads hold the triples in
+# the default graph); the service description advertises the same.
+CONSTRUCT_FORMATS = GRAPH_FORMATS
 
 
 def service() -> KnowledgeGraphService:

@@ -1,119 +1,81 @@
-"""The SPARQL service description (with VoID statistics), by content negotiation."""
+"""The SPARQL service description (with the VoID of its dataset), by content negotiation.
+
+``sd:resultFormat`` lists exactly what /sparql answers in: the result formats of SELECT
+and ASK and the graph formats of CONSTRUCT and DESCRIBE, from the one format table.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+import pyoxigraph as ox
 from flask import Request, Response
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
-from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
-from d4sme_kg.namespaces import bind_prefixes
-from d4sme_kg.queries import system_query
-from d4sme_kg.store import QueryRequest
+from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, write_rdf
+from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.web.negotiation import choose
+from d4sme_kg.web.void import RDF_TYPE, VOID, dataset_iri, statistics, void_triples
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-ENT = Namespace("http://www.w3.org/ns/entailment/")
-
-
-def statistics(service: Any) -> dict[str, Any]:
-    """Triples per named graph and instances per class, cached until the store changes."""
-    size = service.backend.size()
-    cached = getattr(service, "_statistics", None)
-    if cached and cached["size"] == size:
-        return dict(cached)
-    graphs = _select(service, "graph-sizes")
-    classes = _select(service, "class-partitions")
-    stats = {
-        "size": size,
-        "graphs": {row["g"]["value"]: int(row["triples"]["value"]) for row in graphs},
-        "classes": {
-            row["class"]["value"]: int(row["instances"]["value"])
-            for row in classes
-            if row["class"]["type"] == "uri"
-        },
-    }
-    service._statistics = stats
-    return dict(stats)
+SD = "http://www.w3.org/ns/sparql-service-description#"
+ENT = "http://www.w3.org/ns/entailment/"
+DCTERMS = "http://purl.org/dc/terms/"
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+#: What /sparql answers in: SELECT/ASK results, then CONSTRUCT/DESCRIBE graphs.
+ANSWER_FORMATS = (*RESULT_FORMATS, *GRAPH_FORMATS)
 
 
-def describe(service: Any, endpoint: str) -> Graph:
-    """The sd:Service graph for ``endpoint``."""
-    graph = bind_prefixes(Graph(), service.project.base)
-    graph.bind("sd", SD)
-    node = URIRef(endpoint)
-    graph.add((node, RDF.type, SD.Service))
-    graph.add((node, SD.endpoint, node))
-    graph.add((node, SD.supportedLanguage, SD.SPARQL11Query))
+def describe(service: KnowledgeGraphService, endpoint: str, root: str) -> list[ox.Triple]:
+    """The sd:Service at ``endpoint`` and the VoID of its dataset (the app at ``root``)."""
+    triples: list[ox.Triple] = []
+
+    def add(
+        subject: ox.NamedNode | ox.BlankNode,
+        predicate: str,
+        value: ox.NamedNode | ox.BlankNode | ox.Literal | str | int,
+    ) -> None:
+        if isinstance(value, int):
+            value = ox.Literal(str(value), datatype=XSD_INTEGER)
+        elif isinstance(value, str):
+            value = ox.NamedNode(value)
+        triples.append(ox.Triple(subject, ox.NamedNode(predicate), value))
+
+    node = ox.NamedNode(endpoint)
+    add(node, RDF_TYPE, SD + "Service")
+    add(node, SD + "endpoint", node)
+    add(node, SD + "supportedLanguage", SD + "SPARQL11Query")
     if service.writes_enabled:
-        graph.add((node, SD.supportedLanguage, SD.SPARQL11Update))
-    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
-        graph.add((node, SD.resultFormat, URIRef(fmt.w3c)))
-    graph.add((node, SD.feature, SD.UnionDefaultGraph))
+        add(node, SD + "supportedLanguage", SD + "SPARQL11Update")
+    for fmt in ANSWER_FORMATS:
+        add(node, SD + "resultFormat", fmt.w3c)
+    add(node, SD + "feature", SD + "UnionDefaultGraph")
     if service.settings.federate:
-        graph.add((node, SD.feature, SD.BasicFederatedQuery))
-    graph.add((node, SD.defaultEntailmentRegime, ENT.Simple))
+        add(node, SD + "feature", SD + "BasicFederatedQuery")
+    add(node, SD + "defaultEntailmentRegime", ENT + "Simple")
     stats = statistics(service)
-    dataset = URIRef(f"{service.project.base}id/dataset")
-    graph.add((node, SD.defaultDataset, dataset))
-    graph.add((dataset, RDF.type, SD.Dataset))
-    graph.add((dataset, RDF.type, VOID.Dataset))
-    graph.add((dataset, VOID.triples, Literal(stats["size"], datatype=XSD.integer)))
-    graph.add((dataset, VOID.sparqlEndpoint, node))
-    default = BNode("defaultgraph")
-    graph.add((dataset, SD.defaultGraph, default))
-    graph.add((default, RDF.type, SD.Graph))
-    graph.add(
-        (
-            default,
-            DCTERMS.description,
-            Literal("The union of every named graph of the store.", lang="en"),
-        )
+    dataset = ox.NamedNode(dataset_iri(service))
+    add(node, SD + "defaultDataset", dataset)
+    add(dataset, RDF_TYPE, SD + "Dataset")
+    default = ox.BlankNode("defaultgraph")
+    add(dataset, SD + "defaultGraph", default)
+    add(default, RDF_TYPE, SD + "Graph")
+    add(
+        default,
+        DCTERMS + "description",
+        ox.Literal("The union of every named graph of the store.", language="en"),
     )
-    graph.add((default, VOID.triples, Literal(stats["size"], datatype=XSD.integer)))
-    for index, (name, triples) in enumerate(sorted(stats["graphs"].items())):
-        named, inner = BNode(f"named{index}"), BNode(f"graph{index}")
-        graph.add((dataset, SD.namedGraph, named))
-        graph.add((named, RDF.type, SD.NamedGraph))
-        graph.add((named, SD.name, URIRef(name)))
-        graph.add((named, SD.graph, inner))
-        graph.add((inner, RDF.type, SD.Graph))
-        graph.add((inner, VOID.triples, Literal(triples, datatype=XSD.integer)))
-    for index, (cls, instances) in enumerate(sorted(stats["classes"].items())):
-        partition = BNode(f"class{index}")
-        graph.add((dataset, VOID.classPartition, partition))
-        graph.add((partition, VOID["class"], URIRef(cls)))
-        graph.add((partition, VOID.entities, Literal(instances, datatype=XSD.integer)))
-    return graph
+    add(default, VOID + "triples", stats.size)
+    for index, (name, count) in enumerate(sorted(stats.graphs.items())):
+        named, inner = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
+        add(dataset, SD + "namedGraph", named)
+        add(named, RDF_TYPE, SD + "NamedGraph")
+        add(named, SD + "name", name)
+        add(named, SD + "graph", inner)
+        add(inner, RDF_TYPE, SD + "Graph")
+        add(inner, VOID + "triples", count)
+    return triples + void_triples(service, root)
 
 
-def service_description(service: Any, request: Request) -> Response:
+def service_description(service: KnowledgeGraphService, request: Request) -> Response:
     fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
-    endpoint = request.base_url
-    graph = describe(service, endpoint)
-    if fmt.quads:
-        # rdflib writes N-Quads and TriG only from a dataset: the description is its
-        # default graph.
-        dataset = Dataset()
-        for prefix, namespace in graph.namespaces():
-            dataset.bind(prefix, namespace)
-        for triple in graph:
-            dataset.add(triple)
-        body = dataset.serialize(format=fmt.rdflib_name, encoding="utf-8")
-    else:
-        body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
-    response = Response(body, mimetype=fmt.media_type)
+    triples = describe(service, request.base_url, request.url_root)
+    response = Response(write_rdf(triples, fmt, service.prefixes), mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response
-
-
-def _select(service: Any, name: str) -> list[dict[str, Any]]:
-    request = QueryRequest(
-        system_query(name), result_format="json", timeout=service.settings.timeout, max_rows=10**7
-    )
-    answer = service.backend.query(request)
-    bindings: list[dict[str, Any]] = json.loads(answer.body)["results"]["bindings"]
-    return bindings

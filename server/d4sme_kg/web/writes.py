@@ -11,14 +11,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from d4sme_kg.errors import KGError, QueryError
-from d4sme_kg.formats import GRAPH_FORMATS, find_format, oxigraph_format
+from d4sme_kg.formats import GRAPH_FORMATS, find_format, oxigraph_format, write_rdf
 from d4sme_kg.service import Forbidden, KnowledgeGraphService
 from d4sme_kg.store import QueryRequest
 from d4sme_kg.web.negotiation import choose
 
 bp = Blueprint("writes", __name__)
-
-SINGLE_GRAPH_FORMATS = tuple(f for f in GRAPH_FORMATS if not f.quads)
 
 
 class Unauthorized(KGError):
@@ -78,8 +76,13 @@ def graph_store() -> Response:
         service = _service()
         if graph is not None and graph not in service.backend.graphs():
             raise NotFoundGraph(f"graph <{graph}> is not in the store")
-        fmt = choose(request, SINGLE_GRAPH_FORMATS, request.args.get("format"))
-        body = _graph_body(service, graph, fmt.name)
+        fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
+        if fmt.quads and graph is not None:
+            # TriG and N-Quads hold the triples in the graph they come from.
+            read = ox.parse(_graph_body(service, graph, "nt"), format=ox.RdfFormat.N_TRIPLES)
+            body = write_rdf((q.triple for q in read), fmt, service.prefixes, graph=graph)
+        else:
+            body = _graph_body(service, graph, fmt.name)
         response = Response(b"" if request.method == "HEAD" else body, mimetype=fmt.media_type)
         response.vary.add("Accept")
         return response

@@ -1,0 +1,112 @@
+"""Named graph IRIs dereference: /graph/{name} is the graph ``{base}graph/{name}``.
+
+RDF clients get the graph's triples in any format of the table (``Accept`` or suffix,
+``/graph/data.trig``); TriG and N-Quads keep them in that graph. Browsers get a page:
+what the graph holds, how many triples of each property, its downloads and its triples.
+An unknown graph is a 404 problem.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+
+from d4sme_kg.formats import GRAPH_FORMATS, Format, find_format, write_rdf
+from d4sme_kg.logs import printable
+from d4sme_kg.queries import page_query
+from d4sme_kg.web.negotiation import HTML, choose, split_suffix
+from d4sme_kg.web.problems import problem
+from d4sme_kg.web.rendering import (
+    Namespaces,
+    cell,
+    cell_html,
+    graph_table,
+    labels,
+    page_language,
+    service,
+)
+from d4sme_kg.web.void import PART_TITLES
+
+bp = Blueprint("graphs", __name__)
+
+OFFERED = (HTML, *GRAPH_FORMATS)
+#: How many triples a graph's page shows (the downloads have them all).
+SHOWN_TRIPLES = 500
+#: How much of an unknown graph's IRI an answer repeats.
+SHOWN_LENGTH = 300
+
+
+def quads(query: str, **bindings: tuple[Any, ...]) -> list[ox.Quad]:
+    """The quads of a page query that selects ``?g ?s ?p ?o``, with ``bindings``."""
+    answer = service().query(page_query(query), bindings=bindings)
+    solutions = ox.parse_query_results(answer.body, ox.QueryResultsFormat.JSON)
+    if not isinstance(solutions, ox.QuerySolutions):  # an ASK: not a query of this kind
+        raise TypeError(f"{query} is not a SELECT of ?g ?s ?p ?o")
+    return [ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in solutions]
+
+
+def rdf_response(found: list[ox.Quad], fmt: Format) -> Response:
+    """``found`` in ``fmt``: each triple in its graph in TriG and N-Quads, once in the others."""
+    body = write_rdf(found, fmt, service().prefixes)
+    return Response(body, mimetype=fmt.media_type)
+
+
+def alternates(path: str) -> list[tuple[Format, str]]:
+    """The RDF formats of a resource at ``path`` and the URL of each (by suffix)."""
+    return [(f, f"{request.script_root}{path}{f.suffix}") for f in GRAPH_FORMATS]
+
+
+@bp.route("/graph/<path:name>")
+def named_graph(name: str) -> Response:
+    name, by_suffix = split_suffix(name, OFFERED)
+    fmt = choose(request, OFFERED, by_suffix or request.args.get("format"))
+    kg = service()
+    iri = kg.project.graph_iri(name)
+    if iri not in kg.backend.graphs():
+        known = ", ".join(sorted(kg.backend.graphs()))
+        # The name is the client's: shown on one line and not at any length.
+        shown = printable(iri)[:SHOWN_LENGTH]
+        return problem(
+            404,
+            "Not Found",
+            f"there is no named graph {shown}; the graphs are: {known}",
+            "not-found",
+        )
+    found = quads("graph-quads", g=("uri", iri))
+    response = _page(name, iri, found) if fmt is HTML else rdf_response(found, fmt)
+    response.vary.add("Accept")
+    response.headers["Link"] = ", ".join(
+        f'<{href}>; rel="alternate"; type="{f.media_type}"'
+        for f, href in alternates(f"/graph/{name}")
+    )
+    return response
+
+
+def _page(name: str, iri: str, found: list[ox.Quad]) -> Response:
+    lang = page_language()
+    ns = Namespaces.current()
+    names = labels(lang)
+    en, ko = PART_TITLES.get(name, (name, name))
+    triples = sorted({q.triple for q in found}, key=str)
+    shown = write_rdf(triples[:SHOWN_TRIPLES], find_format("nt"))
+    properties = Counter(q.predicate.value for q in found)
+    body = render_template(
+        "named_graph.html",
+        lang=lang,
+        iri=iri,
+        title=ko if lang == "ko" else en,
+        subtitle=en if lang == "ko" else ko,
+        count=len(triples),
+        shown=min(len(triples), SHOWN_TRIPLES),
+        alternates=[(f.name, href, f.media_type) for f, href in alternates(f"/graph/{name}")],
+        links=[(f.name, href) for f, href in alternates(f"/graph/{name}")],
+        properties=[
+            (cell_html(cell({"type": "uri", "value": p}, names, ns, lang)), n)
+            for p, n in sorted(properties.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        table=graph_table(shown, lang),
+    )
+    return Response(body, mimetype="text/html")
