@@ -77,7 +77,7 @@ def _language(fallback: str | None = None) -> str:
     if primary(explicit) in LANGUAGES:
         return primary(explicit)
     best = request.accept_languages.best_match(LANGUAGES)
-    if best and "Accept-Language" in request.headers:
+    if best:
         return best
     if fallback and primary(fallback) in LANGUAGES:
         return primary(fallback)
@@ -133,7 +133,7 @@ def endpoint() -> Response:
     single = _form_json("query")
     if single is not None:  # 0.1: one query, answered as {"result": [ … ]}
         query = parsing.parse_query(single, "query")
-        _, (found,), langs = _reconcile([query])
+        (found,), langs = _reconcile([query])
         return _answer({"result": found}, langs)
     extend = _form_json("extend")
     if extend is not None:
@@ -160,7 +160,7 @@ def _manifest() -> Response:
     return response
 
 
-def _reconcile(queries: list[Query]) -> tuple[Index, list[list[dict[str, Any]]], list[str]]:
+def _reconcile(queries: list[Query]) -> tuple[list[list[dict[str, Any]]], list[str]]:
     """The candidates of each query (as JSON objects) and the languages they are in."""
     service = _service()
     index = load_index(service)
@@ -179,7 +179,7 @@ def _reconcile(queries: list[Query]) -> tuple[Index, list[list[dict[str, Any]]],
         langs.append(lang)
         scored = candidates(query, index, read_values, service.prefixes)
         answers.append([documents.candidate(s, index, lang) for s in scored])
-    return index, answers, langs
+    return answers, langs
 
 
 @bp.route("/match", methods=["POST"])
@@ -189,12 +189,12 @@ def match() -> Response:
 
 
 def _match_v1(queries: list[Query]) -> Response:
-    _, answers, langs = _reconcile(queries)
+    answers, langs = _reconcile(queries)
     return _answer(documents.results_v1(answers), langs)
 
 
 def _match_v02(queries: dict[str, Query]) -> Response:
-    _, answers, langs = _reconcile(list(queries.values()))
+    answers, langs = _reconcile(list(queries.values()))
     return _answer(documents.results_v02(dict(zip(queries, answers, strict=True))), langs)
 
 
