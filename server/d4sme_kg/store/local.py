@@ -1,8 +1,8 @@
 """pyoxigraph backends, in memory or on disk.
 
-Queries run in evaluator processes (store.pool) by default; a read-only server under
-gunicorn evaluates in its own worker processes instead (store.inline), which saves the
-hop between processes on every request.
+Queries run in evaluator processes (store.pool) by default; a read-only server evaluates
+in its own worker processes instead (store.inline), which saves the hop between
+processes on every request, but for the queries that sort (store.split).
 """
 
 from __future__ import annotations
@@ -20,10 +20,13 @@ from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.inline import InlineEngine
 from d4sme_kg.store.pool import EvaluatorPool
+from d4sme_kg.store.split import SplitEngine
 
 # Files --data also reads that the project's own format table does not list.
 _EXTRA_SUFFIXES = {".owl": ox.RdfFormat.RDF_XML, ".n3": ox.RdfFormat.N3}
 _MARKER = "d4sme-kg-store"
+#: Evaluator processes per read-only worker, for the queries that sort (store.split).
+SORTING_EVALUATORS = 2
 
 
 class LocalBackend:
@@ -59,12 +62,15 @@ class LocalBackend:
             size = 1 if writable else workers
             factory = _open_writable(path) if writable else _open_read_only(path)
         self._pool: EvaluatorPool | None = None
-        self._engine: EvaluatorPool | InlineEngine
+        self._engine: EvaluatorPool | SplitEngine
         # Asked here, with no thread nor process started, so that the caller may still fork
         # (gunicorn's workers); the engines start what they need on first use.
         info = evaluate(factory(), {"op": "graphs"})
         if on_runaway is not None and not writable:
-            self._engine = InlineEngine(factory, on_runaway)
+            # Two evaluators per worker for the queries that sort: one slow sort does
+            # not hold up the next.
+            sorting = EvaluatorPool(factory, SORTING_EVALUATORS, start=False)
+            self._engine = SplitEngine(InlineEngine(factory, on_runaway), sorting)
         else:
             self._pool = self._engine = EvaluatorPool(factory, size, start)
         self._graphs: list[str] = info["graphs"]

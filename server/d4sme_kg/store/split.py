@@ -1,0 +1,56 @@
+"""Read-only evaluation split in two: in the web process, and in evaluator processes.
+
+pyoxigraph is built to abort its whole process on an internal panic, and one panic is in
+reach of any client: ORDER BY over literals of mixed types (numbers and strings, say) can
+hand Rust's sort a comparison that is not a total order (a number against a number by
+value, against a string by its characters), which the sort detects and panics on.
+Depending on the order of the data it happens one time in a few (the W3C test ``pp14``
+over the whole store) or every time (a crafted ``VALUES`` list of thirty terms). A
+read-only worker that evaluated such a query itself would die with every request it held.
+
+So a query that sorts is sent to an evaluator process (store.pool), where a crash costs
+that one process, replaced at once, and that one request, answered 500 "crashed"; every
+other query stays in the web process, where it costs no hop between processes. Whether a
+query sorts is read from its text, erring towards "yes": ``ORDER`` and ``BY`` with only
+spaces or comments between them, anywhere (a string or IRI that happens to hold them only
+costs that query the hop), and any ``\\u`` escape, since SPARQL lets those spell keywords.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from d4sme_kg.store.inline import InlineEngine
+from d4sme_kg.store.pool import EvaluatorPool
+
+_SORTS = re.compile(r"ORDER(?:\s|#[^\n]*)*BY|\\[uU]", re.IGNORECASE)
+
+
+def sorts(text: str) -> bool:
+    """True when the query may sort its solutions (ORDER BY), read cautiously."""
+    return _SORTS.search(text) is not None
+
+
+class SplitEngine:
+    """Queries that sort go to ``pool``, the others run ``inline``; other operations
+    (``graphs``, ``dump``) run inline."""
+
+    def __init__(self, inline: InlineEngine, pool: EvaluatorPool) -> None:
+        self.inline = inline
+        self.pool = pool
+
+    def start(self) -> None:
+        # The evaluators are forked first, before the inline engine starts any thread.
+        self.pool.start()
+        self.inline.start()
+
+    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        text = request.get("text")
+        if request.get("op") == "query" and isinstance(text, str) and sorts(text):
+            return self.pool.run(request, timeout)
+        return self.inline.run(request, timeout)
+
+    def close(self) -> None:
+        self.pool.close()
+        self.inline.close()

@@ -1,0 +1,88 @@
+"""Queries that sort run outside a read-only worker: a panic in the sort costs one evaluator."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from d4sme_kg.store.split import sorts
+
+from ..servers import Reply, d4sme_server, http
+
+# Eighty literals, numbers and strings whose characters interleave with their values:
+# pyoxigraph 0.5.13's ORDER BY hands Rust's sort a comparison that is not a total order,
+# and the process aborts, every time (from about thirty pairs on).
+MIXED = " ".join(f'{n} "{n * 7 % 100}"' for n in range(40))
+CRASHING_SORT = f"SELECT ?x {{ VALUES ?x {{ {MIXED} }} }} ORDER BY ?x"
+# About a second of work that does not sort: a query in flight on the same worker.
+SLOW = (
+    "SELECT (COUNT(*) AS ?n) { { SELECT ?b { ?a ?p ?b } LIMIT 2500 } "
+    "{ SELECT ?d { ?c ?q ?d } LIMIT 2500 } FILTER(STRLEN(STR(?b)) + STRLEN(STR(?d)) = 3) }"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * { ?s ?p ?o } ORDER BY ?s",
+        "select * { ?s ?p ?o } order\n\t by ?s",
+        "SELECT * { ?s ?p ?o } ORDER # a comment\n BY ?s",
+        "SELECT * { { SELECT ?s { ?s ?p ?o } OrDeR bY ?s LIMIT 1 } }",
+        'SELECT * { BIND("\\u0041" AS ?a) }',  # escapes may spell keywords: cautious
+    ],
+)
+def test_texts_that_may_sort_are_seen(text: str) -> None:
+    assert sorts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ASK {}", "SELECT * { ?s ?p ?o } LIMIT 10", "SELECT ?order ?by { ?order ?p ?by }"],
+)
+def test_texts_that_do_not_sort_are_not(text: str) -> None:
+    assert not sorts(text)
+
+
+def test_the_engine_still_aborts_on_that_sort() -> None:
+    # Where this fails, pyoxigraph sorts safely: the split (store.split) may go.
+    program = f"import pyoxigraph; list(pyoxigraph.Store().query({CRASHING_SORT!r}))"
+    ended = subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=60)
+    assert ended.returncode == -signal.SIGABRT, ended.stderr[-500:]
+    assert b"total order" in ended.stderr
+
+
+def test_a_sort_that_crashes_the_engine_leaves_the_read_only_worker_and_its_requests() -> None:
+    # One worker: before the split, the crash took it and the slow query it held.
+    with d4sme_server(["--workers", "1", "--timeout", "20", "--no-validate"]) as base:
+        workers = base.workers()
+        answers: dict[str, int] = {}
+
+        def slow() -> None:
+            answers["slow"] = query(base, SLOW).status
+
+        in_flight = threading.Thread(target=slow)
+        in_flight.start()
+        time.sleep(0.3)
+        for _ in range(3):
+            reply = query(base, CRASHING_SORT)
+            assert reply.status == 500, reply.text
+            assert reply.json()["type"].endswith("/crashed")
+        in_flight.join(timeout=60)
+        assert answers == {"slow": 200}
+        # The same worker answers on: nothing in it died.
+        assert base.workers() == workers
+        assert not any("Unexpected exit" in line for line in base.log), "".join(base.log)
+        ok = http("GET", base + "/sparql?query=" + "ASK%20%7B%7D")
+        assert ok.status == 200
+        ordered = query(base, "SELECT ?x { VALUES ?x { 3 1 2 } } ORDER BY ?x", "text/csv")
+        assert ordered.text.split() == ["x", "1", "2", "3"]
+
+
+def query(base: str, text: str, accept: str = "application/sparql-results+json") -> Reply:
+    headers = {"Content-Type": "application/sparql-query", "Accept": accept}
+    return http("POST", base + "/sparql", text, headers)
