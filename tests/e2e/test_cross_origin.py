@@ -10,6 +10,7 @@ is compared with the same request made outside a browser (urllib).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ sync_api = pytest.importorskip(
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 10_000  # ms
+HANGUL = re.compile("[\uac00-\ud7a3]")
 TOKEN = "cross-origin-token-7Qx"
 KG = "https://w3id.org/d4sme-kg/id/"
 PREFIXES = (
@@ -77,10 +79,10 @@ function sparql(endpoint, query, asForm) {
     body: query,
   });
 }
-function reconcileJson(url, batch) {
+function reconcileJson(url, batch, language) {
   return send(url, {
     method: "POST",
-    headers: {"Content-Type": "application/json"},
+    headers: {"Content-Type": "application/json", "Accept-Language": language},
     body: JSON.stringify(batch),
   });
 }
@@ -193,26 +195,34 @@ def test_a_page_on_another_origin_posts_a_json_reconciliation_batch(
     page: sync_api.Page, base: str
 ) -> None:
     # The 1.0 draft's batch: a JSON body, so Chromium sends a preflight first.
-    # TODO: the 1.0 route /reconcile/match, once the server has it.
+    organisation = "https://w3id.org/d4sme-kg/ontology#Organization"
     batch = {
         "queries": [
-            {"query": "카카오"},
-            {"query": "Kakao", "type": "https://w3id.org/d4sme-kg/ontology#Organization"},
-            {"query": "nothing is called this"},
+            {"conditions": [{"matchType": "name", "propertyValue": "카카오"}]},
+            {
+                "conditions": [{"matchType": "name", "propertyValue": "Kakao"}],
+                "type": organisation,
+            },
+            {"conditions": [{"matchType": "name", "propertyValue": "nothing is called this"}]},
         ]
     }
-    read = call(page, "reconcileJson", f"{base}/reconcile", batch)
+    read = call(page, "reconcileJson", f"{base}/reconcile/match", batch, "ko")
     assert "error" not in read, read
     assert read["status"] == 200 and read["type"].startswith("application/json")
     answer = json.loads(read["body"])
     expected = http(
-        "POST", f"{base}/reconcile", json.dumps(batch), {"Content-Type": "application/json"}
+        "POST",
+        f"{base}/reconcile/match",
+        json.dumps(batch),
+        {"Content-Type": "application/json", "Accept-Language": "ko"},
     )
+    assert expected.status == 200
     assert answer == expected.json()
     candidates = [result["candidates"] for result in answer["results"]]
     assert len(candidates) == 3
     assert candidates[0] and candidates[1], "the first two name an organisation"
     assert has_label(base, candidates[0][0]["id"], "카카오")
+    assert all(HANGUL.search(c["name"]) for c in candidates[1]), "names in Korean, as asked"
 
 
 def test_a_page_on_another_origin_posts_an_openrefine_batch(page: sync_api.Page, base: str) -> None:
