@@ -50,6 +50,9 @@ def create_app(
 
     register_cors(app)
     app.before_request(refuse_a_bad_body)
+    from d4sme_kg.web.caching import register_caching
+
+    register_caching(app)
     reader = BodyReader(settings.max_body_bytes, settings.body_seconds, settings.body_slots)
     bodies = BodiesFirst(app.wsgi_app, reader, settings.request_threads)
     app.wsgi_app = AccessLog(bodies)  # type: ignore[method-assign]
