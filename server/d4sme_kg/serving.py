@@ -43,9 +43,18 @@ class ServeOptions:
     port: int
     processes: int
     threads: int
-    #: Request bodies a worker reads at once: each holds a thread while it arrives,
-    #: so a worker has this many threads more than ``threads``.
+    #: Slow request bodies a worker reads at once: each holds a thread while it arrives,
+    #: so a worker has this many threads more than ``threads`` (and web.bodies.ARRIVING
+    #: more for the bodies on their way that need no slot).
     body_slots: int
+
+    @property
+    def worker_threads(self) -> int:
+        """Threads per worker: the app's, the slow bodies', the arriving bodies'."""
+        from d4sme_kg.web.bodies import ARRIVING
+
+        return self.threads + self.body_slots + ARRIVING
+
     query_timeout: float
     on_ready: Callable[[str], None]
     on_fork: Callable[[], None]
@@ -164,7 +173,7 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
         port=options.port,
         interface=Interfaces.WSGI,
         workers=options.processes,
-        blocking_threads=options.threads + options.body_slots,
+        blocking_threads=options.worker_threads,
         http=HTTPModes.http1,
         websockets=False,
         # Clients of SPARQL endpoints send many small queries on one connection.
@@ -226,7 +235,7 @@ def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
         "bind": [f"{options.shown_host}:{options.port}"],
         "workers": options.processes,
         "worker_class": "gthread",
-        "threads": options.threads + options.body_slots,
+        "threads": options.worker_threads,
         "preload_app": True,
         "keepalive": 5,
         # The arbiter's heartbeat check; gthread workers beat from their event loop,

@@ -173,6 +173,48 @@ def test_stalled_and_slow_bodies_neither_hang_nor_starve_the_server() -> None:
             sock.close()
 
 
+def test_a_body_in_parts_is_answered_while_every_slot_is_held() -> None:
+    # One body slot, held by a stalled upload. Bodies that arrive at network speed (in
+    # four parts 30 ms apart, as over a slow link) need no slot: none of them is refused
+    # as busy. Before, any body not in within 50 ms needed a slot: all of these got 503.
+    env = {"D4SME_KG_BODY_SLOTS": "1", "D4SME_KG_BODY_SECONDS": "5"}
+    with d4sme_server(["--workers", "1", "--no-validate"], env=env) as base:
+        parts = urlsplit(base)
+        address = (parts.hostname, parts.port)
+        stalled = socket.create_connection(address, timeout=30)
+        stalled.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\nASK"
+        )
+        time.sleep(0.5)  # its reader has blocked: it holds the slot
+        query = b"ASK { ?s ?p ?o }"
+        statuses: list[bytes] = []
+
+        def in_parts() -> None:
+            with socket.create_connection(address, timeout=30) as sock:
+                sock.sendall(
+                    b"POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    b"Content-Type: application/sparql-query\r\n"
+                    + f"Content-Length: {len(query)}\r\n\r\n".encode()
+                    + query[:4]
+                )
+                for start in range(4, len(query), 4):
+                    time.sleep(0.03)
+                    sock.sendall(query[start : start + 4])
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+                statuses.append(answer.split(b"\r\n", 1)[0])
+
+        clients = [threading.Thread(target=in_parts) for _ in range(8)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(timeout=30)
+        assert statuses == [b"HTTP/1.1 200 OK"] * 8
+        stalled.close()
+
+
 @pytest.fixture(scope="module")
 def writable() -> Iterator[str]:
     with d4sme_server(["--workers", "2"], env={"D4SME_KG_UPDATE_TOKEN": TOKEN}) as base:

@@ -8,8 +8,12 @@ stream has no timeout of its own). So every body is read here, first:
   of :data:`PIECE` bytes must arrive within ``idle_seconds``, and the whole body within
   ``idle_seconds`` plus its size at :data:`MIN_RATE`. Past either, 408 and the
   connection is closed (which is also what frees the reader);
-- at most ``slots`` bodies at once per process; one more is refused at once with 503,
-  so that the threads left keep answering queries and ``/healthz``;
+- at most ``slots`` slow bodies at once per process; one more is refused at once with
+  503, so that the threads left keep answering queries and ``/healthz``. A body is slow
+  when its reader has waited :data:`BLOCKED` on the network in one read, or the body is
+  not in after :data:`SLOW`: not merely when it is not in yet, since on a busy machine
+  a reader thread may wait that long for its turn on the CPU, and a small body that was
+  all sent must not be refused for that;
 - whole or not at all: a body that ends before its ``Content-Length`` is refused
   with 400 and never reaches a route, so nothing of it is applied.
 """
@@ -36,8 +40,13 @@ from d4sme_kg.errors import BodyIncomplete, BodyTimeout, KGError, TooLarge, TooM
 PIECE = 16 * 1024
 #: The slowest average a body may arrive at (bytes per second), past its first piece.
 MIN_RATE = 16 * 1024
-#: How long a body may take before it needs one of the slots (seconds).
-GRACE = 0.05
+#: How long one read may wait on the network before its body needs one of the slots (s).
+BLOCKED = 0.15
+#: How long a body may take in all before it needs one of the slots (seconds).
+SLOW = 1.0
+#: Threads a worker has for bodies on their way that need no slot (yet), beside the
+#: slots' own: up to BLOCKED each, they keep the slow ones from holding up /healthz.
+ARRIVING = 8
 
 
 class BodyReader:
@@ -62,14 +71,12 @@ class BodyReader:
             raise TooLarge(f"the request body has {length} bytes; the limit is {self.limit}")
         readers = self._process_readers()
         expected = self.limit + 1 if length is None else length
-        progress = [0]
+        progress = _Progress()
         environ[_STREAM] = environ["wsgi.input"]
         job = readers.submit(_read, environ["wsgi.input"], expected, progress)
-        # Most bodies are in by now: only one still on its way takes a slot. Past the
-        # slots, it is refused at once and its connection closed.
-        with contextlib.suppress(FutureTimeout):
-            job.result(timeout=GRACE)
-        if not job.done():
+        # Most bodies are in at once: only a slow one takes a slot. Past the slots, it
+        # is refused at once and its connection closed.
+        if not _arrives_soon(job, progress):
             if not self._free.acquire(blocking=False):
                 _stop_reading(environ, job)
                 raise TooManyBodies(
@@ -94,7 +101,7 @@ class BodyReader:
         environ["wsgi.input_terminated"] = True
 
     def _wait(
-        self, job: Future[bytes], expected: int, progress: list[int], environ: dict[str, Any]
+        self, job: Future[bytes], expected: int, progress: _Progress, environ: dict[str, Any]
     ) -> bytes:
         whole = self.idle_seconds + expected / MIN_RATE
         waited, seen = 0.0, 0
@@ -103,12 +110,12 @@ class BodyReader:
                 return job.result(timeout=self.idle_seconds)
             except FutureTimeout:
                 waited += self.idle_seconds
-                if progress[0] == seen or waited >= whole:
+                if progress.received == seen or waited >= whole:
                     break
-                seen = progress[0]
+                seen = progress.received
         _stop_reading(environ, job)
         raise BodyTimeout(
-            f"the request body did not arrive in time ({progress[0]} of {expected} bytes "
+            f"the request body did not arrive in time ({progress.received} of {expected} bytes "
             f"after {waited:g} s); send it at least {MIN_RATE // 1024} KiB/s, with no pause "
             f"longer than {self.idle_seconds:g} s"
         )
@@ -127,17 +134,47 @@ class BodyReader:
         return self._readers
 
 
-def _read(stream: Any, expected: int, progress: list[int]) -> bytes:
+class _Progress:
+    """How far a reader is, written by the reader and read by the request's thread."""
+
+    __slots__ = ("received", "waiting_since")
+
+    def __init__(self) -> None:
+        self.received = 0
+        #: When the read in progress began (monotonic), None between reads.
+        self.waiting_since: float | None = None
+
+
+def _arrives_soon(job: Future[bytes], progress: _Progress) -> bool:
+    """Wait while the body is on its way at network speed; False once it is slow."""
+    began = time.monotonic()
+    while True:
+        now = time.monotonic()
+        waiting_since = progress.waiting_since
+        blocked = now - waiting_since if waiting_since is not None else 0.0
+        if blocked >= BLOCKED or now - began >= SLOW:
+            return job.done()
+        # Woken when the read ends, else when this read would count as blocked.
+        step = min(BLOCKED - blocked, SLOW - (now - began)) + 0.001
+        with contextlib.suppress(FutureTimeout):
+            job.result(timeout=step)
+            return True
+
+
+def _read(stream: Any, expected: int, progress: _Progress) -> bytes:
     pieces = []
-    while progress[0] < expected:
+    while progress.received < expected:
+        progress.waiting_since = time.monotonic()
         try:
-            piece = stream.read(min(PIECE, expected - progress[0]))
+            piece = stream.read(min(PIECE, expected - progress.received))
         except OSError:  # the connection broke (gunicorn's socket): a body cut short
             break
+        finally:
+            progress.waiting_since = None
         if not piece:
             break  # the end: all of a chunked body, or a body cut short
         pieces.append(piece)
-        progress[0] += len(piece)
+        progress.received += len(piece)
     return b"".join(pieces)
 
 
