@@ -155,8 +155,26 @@ def _syntax_message(error: SyntaxError) -> str:
     return message
 
 
+def from_ox_term(term: object) -> Node:
+    """A pyoxigraph term as an rdflib term (``xsd:string`` literals plain, as rdflib makes them).
+
+    RDF 1.2 triple terms have no rdflib counterpart here: a LoadError.
+    """
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise LoadError("(data)", "RDF 1.2 triple terms are not supported yet")
+
+
 class _Converter:
-    """pyoxigraph terms to rdflib terms, rebasing our IRIs when the base is not the default."""
+    """:func:`from_ox_term` with a cache, rebasing our IRIs when the base is not the default."""
 
     def __init__(self, base: str) -> None:
         self.base = base
@@ -167,20 +185,7 @@ class _Converter:
         cached = self.cache.get(term)
         if cached is not None:
             return cached
-        converted: Node
-        if isinstance(term, ox.NamedNode):
-            converted = URIRef(term.value)
-        elif isinstance(term, ox.BlankNode):
-            converted = BNode(term.value)
-        elif isinstance(term, ox.Literal):
-            if term.language:
-                converted = Literal(term.value, lang=term.language)
-            elif term.datatype.value == _XSD_STRING:
-                converted = Literal(term.value)
-            else:
-                converted = Literal(term.value, datatype=URIRef(term.datatype.value))
-        else:
-            raise LoadError("(data)", "RDF 1.2 triple terms are not supported yet")
+        converted = from_ox_term(term)
         if self.rebase:
             converted = _rebase(converted, self.base)
         self.cache[term] = converted
@@ -188,7 +193,7 @@ class _Converter:
 
 
 def to_ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as a pyoxigraph term (the way back of _Converter)."""
+    """An rdflib term as a pyoxigraph term (the way back of :func:`from_ox_term`)."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):

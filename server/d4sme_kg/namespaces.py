@@ -70,8 +70,3 @@ def bind_prefixes(graph: Graph, base: str = DEFAULT_BASE) -> Graph:
     for prefix, namespace in prefixes(base).items():
         graph.bind(prefix, namespace, override=True, replace=True)
     return graph
-
-
-def sparql_prologue(base: str = DEFAULT_BASE) -> str:
-    """PREFIX declarations for every prefix we use, for queries written without them."""
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(base).items())

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from d4sme_kg.errors import QueryError
-from d4sme_kg.queries import Parameter, StoredQuery
+from d4sme_kg.queries import StoredQuery
 from d4sme_kg.results import XSD, Term, literal
 
 #: The declared types and the XSD datatype their values get (None: a plain string).
@@ -123,12 +123,6 @@ def expand_iri(name: str, raw: str, prefixes: Mapping[str, str] | None = None) -
     if _IRI_FORBIDDEN.search(raw):
         raise InvalidParameter(f"parameter {name} is not a valid IRI: {raw!r}")
     return raw
-
-
-def describe(param: Parameter) -> str:
-    """One line for help texts: ``?name (type, default …): description``."""
-    default = f", default {param.default}" if param.default is not None else ""
-    return f"?{param.name} ({param.type}{default}): {param.description}".rstrip(": ")
 
 
 def _default_prefixes() -> dict[str, str]:

@@ -121,15 +121,16 @@ def public_queries(folder: Path) -> dict[str, StoredQuery]:
     }
 
 
-def page_query(name: str) -> str:
-    """The text of a query the web pages run, shipped in ``queries/pages/``."""
+def shipped_query(name: str) -> str:
+    """The text of the query ``name`` shipped in the package's ``queries/`` folder.
+
+    ``name`` includes its folder: ``pages/entity``, ``system/graph-sizes``, ``linking/…``.
+    """
     from d4sme_kg.project import embedded_root
 
-    return stored_query(embedded_root() / "queries", f"pages/{name}").text
+    return stored_query(embedded_root() / "queries", name).text
 
 
 def system_query(name: str) -> str:
-    """The text of an internal query shipped in ``queries/system/``."""
-    from d4sme_kg.project import embedded_root
-
-    return stored_query(embedded_root() / "queries", f"system/{name}").text
+    """``shipped_query(f"system/{name}")``, for store/remote.py until it calls that itself."""
+    return shipped_query(f"system/{name}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -208,11 +208,3 @@ def _term_from_json(value: dict[str, Any]) -> Term:
             _term_from_json(inner["object"]),
         )
     return (kind, value["value"])
-
-
-def variables_of(rows: Iterable[dict[str, Term]]) -> list[str]:
-    seen: dict[str, None] = {}
-    for row in rows:
-        for name in row:
-            seen.setdefault(name, None)
-    return list(seen)

@@ -13,17 +13,16 @@ test cases and checks that both give the same results.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from d4sme_kg.errors import ShapesError
-from d4sme_kg.loading import to_ox_term
+from d4sme_kg.loading import from_ox_term, to_ox_term
 from d4sme_kg.namespaces import SH
 
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
@@ -58,7 +57,7 @@ def sparql_targets(store: ox.Store, shapes: Graph) -> dict[Node, set[Node]]:
         select = shapes.value(target, SH.select)
         text = _prologue(shapes, target) + str(select)
         try:
-            nodes = {_from_ox(solution["this"]) for solution in _solutions(store, text)}
+            nodes = {from_ox_term(solution["this"]) for solution in _solutions(store, text)}
         except SyntaxError as error:
             raise ShapesError(f"the SPARQL target of {shape} does not parse: {error}") from None
         found.setdefault(shape, set()).update(nodes)
@@ -161,7 +160,7 @@ def _result(
             value = solution[name]
         except (KeyError, IndexError):
             value = None
-        bound[name] = _from_ox(value) if value is not None else None
+        bound[name] = from_ox_term(value) if value is not None else None
     texts: tuple[Literal, ...]
     if bound["message"] is not None:
         texts = (Literal(str(bound["message"])),)
@@ -233,22 +232,3 @@ def _path_sparql(shapes: Graph, path: Node) -> str:
 def _deactivated(shapes: Graph, node: Node) -> bool:
     flag = shapes.value(node, SH.deactivated)
     return isinstance(flag, Literal) and flag.toPython() is True
-
-
-def _from_ox(term: object) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)  # rdflib's plain literal, as pySHACL reports it
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    return Literal(str(term))
-
-
-def iter_constraints(shapes: Graph) -> Iterator[tuple[Node, Node]]:
-    """(shape, constraint) pairs, for documentation and tests."""
-    yield from shapes.subject_objects(SH.sparql)

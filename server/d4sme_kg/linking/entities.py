@@ -7,10 +7,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from d4sme_kg.linking.terms import linking_query
 from d4sme_kg.loading import load_project
 from d4sme_kg.namespaces import prefixes
 from d4sme_kg.project import Project
+from d4sme_kg.queries import shipped_query
 
 WD = "http://www.wikidata.org/entity/"
 
@@ -54,7 +54,7 @@ def graph_store(project: Project) -> ox.Store:
 def run(store: ox.Store, project: Project, name: str) -> list[dict[str, Any]]:
     """Run ``queries/linking/{name}.rq`` on ``store``; rows of plain Python values."""
     names = {p: str(ns) for p, ns in prefixes(project.base).items()}
-    solutions = store.query(linking_query(name), prefixes=names)
+    solutions = store.query(shipped_query(f"linking/{name}"), prefixes=names)
     assert isinstance(solutions, ox.QuerySolutions)  # the linking queries are SELECTs
     variables = [v.value for v in solutions.variables]
     rows = []

@@ -1,4 +1,4 @@
-"""SPARQL text for the linker: the ``.rq`` files of ``queries/linking/`` and VALUES blocks.
+"""SPARQL text for the linker: VALUES blocks filled into the ``.rq`` files of ``queries/linking/``.
 
 Remote endpoints receive plain text (SPARQLWrapper), so values cannot be bound as terms
 there. They are written into ``VALUES ?var { }`` placeholders of the stored queries, and
@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 from d4sme_kg.errors import QueryError
-from d4sme_kg.queries import stored_query
 
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
@@ -71,10 +70,3 @@ def fill(text: str, blocks: dict[str, Sequence[str]]) -> str:
         # Spliced, not re.sub'd: the terms may hold backslashes that re would interpret.
         text = text[: match.start()] + values(name, terms) + text[match.end() :]
     return text
-
-
-def linking_query(name: str) -> str:
-    """The text of ``queries/linking/{name}.rq`` shipped with the package."""
-    from d4sme_kg.project import embedded_root
-
-    return stored_query(embedded_root() / "queries", f"linking/{name}").text

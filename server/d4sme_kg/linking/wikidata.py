@@ -20,6 +20,7 @@ from d4sme_kg.linking.entities import WD, Entity, country_items, graph_store, li
 from d4sme_kg.linking.linkfile import LinkFile, link_predicate
 from d4sme_kg.linking.scoring import ROOTS, Decision, Item, Score, decide, score_item
 from d4sme_kg.project import Project
+from d4sme_kg.queries import shipped_query
 
 NEEDLES_PER_REQUEST = 120
 ITEMS_PER_REQUEST = 60
@@ -53,8 +54,8 @@ def fetch_items(
     """Names, types and context of the items, in batches."""
     items = {qid: Item(qid) for qid in qids}
     names_query, facts_query = (
-        terms.linking_query("wikidata-names"),
-        terms.linking_query("wikidata-facts"),
+        shipped_query("linking/wikidata-names"),
+        shipped_query("linking/wikidata-facts"),
     )
     roots = [terms.iri(WD + q) for q in ROOTS]
     for batch in chunks(list(qids), ITEMS_PER_REQUEST):
@@ -113,7 +114,7 @@ def link_wikidata(
             by_needle.setdefault(needle, []).append(entity)
     needle_batches = chunks(sorted(by_needle), NEEDLES_PER_REQUEST)
     found: dict[str, set[str]] = {}
-    query = terms.linking_query("wikidata-candidates")
+    query = shipped_query("linking/wikidata-candidates")
     with _bar(progress, len(needle_batches) * 3) as bar:
         for batch in needle_batches:
             for row in client.select(terms.fill(query, {"needle": list(batch)})):

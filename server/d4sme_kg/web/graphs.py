@@ -16,7 +16,7 @@ from flask import Blueprint, Response, render_template, request
 
 from d4sme_kg.formats import GRAPH_FORMATS, Format, find_format, write_rdf
 from d4sme_kg.logs import printable
-from d4sme_kg.queries import page_query
+from d4sme_kg.queries import shipped_query
 from d4sme_kg.web.negotiation import HTML, choose, split_suffix
 from d4sme_kg.web.problems import problem
 from d4sme_kg.web.rendering import (
@@ -41,7 +41,7 @@ SHOWN_LENGTH = 300
 
 def quads(query: str, **bindings: tuple[Any, ...]) -> list[ox.Quad]:
     """The quads of a page query that selects ``?g ?s ?p ?o``, with ``bindings``."""
-    answer = service().query(page_query(query), bindings=bindings)
+    answer = service().query(shipped_query(f"pages/{query}"), bindings=bindings)
     solutions = ox.parse_query_results(answer.body, ox.QueryResultsFormat.JSON)
     if not isinstance(solutions, ox.QuerySolutions):  # an ASK: not a query of this kind
         raise TypeError(f"{query} is not a SELECT of ?g ?s ?p ?o")

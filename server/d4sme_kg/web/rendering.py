@@ -16,7 +16,7 @@ from urllib.parse import quote
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 
-from d4sme_kg.queries import page_query
+from d4sme_kg.queries import shipped_query
 from d4sme_kg.results import literal
 from d4sme_kg.service import KnowledgeGraphService
 
@@ -49,7 +49,7 @@ def page_language() -> str:
 
 def select(name: str, **bindings: tuple[Any, ...]) -> list[Row]:
     """Run the page query ``name`` with ``bindings``; the rows of its JSON answer."""
-    answer = service().query(page_query(name), bindings=bindings)
+    answer = service().query(shipped_query(f"pages/{name}"), bindings=bindings)
     document = json.loads(answer.body)
     rows: list[Row] = document.get("results", {}).get("bindings", [])
     return rows

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from d4sme_kg.formats import GRAPH_FORMATS, write_rdf
-from d4sme_kg.queries import system_query
+from d4sme_kg.queries import shipped_query
 from d4sme_kg.results import literal
 from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.web.negotiation import choose
@@ -213,7 +213,7 @@ def _count(term: Any) -> int:
 
 def _select(service: KnowledgeGraphService, name: str, **bindings: Any) -> list[Any]:
     """The solutions of a system query as pyoxigraph terms by variable name."""
-    answer = service.query(system_query(name), bindings=bindings)
+    answer = service.query(shipped_query(f"system/{name}"), bindings=bindings)
     solutions = ox.parse_query_results(answer.body, ox.QueryResultsFormat.JSON)
     if not isinstance(solutions, ox.QuerySolutions):  # an ASK: not a query of this kind
         raise TypeError(f"{name} is not a SELECT")

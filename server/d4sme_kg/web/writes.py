@@ -121,14 +121,16 @@ def _target_graph() -> str | None:
 
 
 def _graph_body(service: KnowledgeGraphService, graph: str | None, fmt: str) -> bytes:
-    from d4sme_kg.queries import system_query
+    from d4sme_kg.queries import shipped_query
 
     if graph is None:
-        text = system_query("default-graph-content")
+        text = shipped_query("system/default-graph-content")
         answer = service.backend.query(_request(service, text, fmt, default_graph=True))
     else:
         answer = service.backend.query(
-            _request(service, system_query("graph-content"), fmt, bindings={"g": ("uri", graph)})
+            _request(
+                service, shipped_query("system/graph-content"), fmt, bindings={"g": ("uri", graph)}
+            )
         )
     return answer.body
 

@@ -15,6 +15,7 @@ from typing import Any
 from d4sme_kg.errors import QueryError
 from d4sme_kg.linking import terms
 from d4sme_kg.linking.matching import Entry, short_name
+from d4sme_kg.queries import shipped_query
 from d4sme_kg.service import KnowledgeGraphService
 
 #: The languages the graph labels its entities in; the first is the default.
@@ -98,7 +99,7 @@ def select(
     service: KnowledgeGraphService, name: str, blocks: dict[str, Sequence[str]] | None = None
 ) -> list[dict[str, Any]]:
     """The rows of the stored query ``linking/{name}``, its VALUES blocks filled in."""
-    text = terms.linking_query(name)
+    text = shipped_query(f"linking/{name}")
     if blocks:
         text = terms.fill(text, blocks)
     answer = service.query(text, result_format="json")
