@@ -82,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app({"WORKERS": 1, "VALIDATE": False})
     startup = time.perf_counter() - began
     client = app.test_client()
-    kg = app.extensions["d4sme_kg"]
-    attendees = kg.project.queries_dir / "attendees.rq"
-    triples = kg.backend.size()
+    service = app.extensions["d4sme_kg"]
+    attendees = service.project.queries_dir / "attendees.rq"
+    triples = service.backend.size()
     counter = 0
     rows: list[dict[str, Any]] = []
     try:
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     finally:
-        kg.backend.close()
+        service.backend.close()
 
     meta = {
         "lang": args.lang,

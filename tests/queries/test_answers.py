@@ -21,9 +21,9 @@ WD = "http://www.wikidata.org/entity/"
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[KnowledgeGraphService]:
-    kg = open_service(Settings(root=str(REPO), workers=1, validate=False))
-    yield kg
-    kg.backend.close()
+    opened = open_service(Settings(root=str(REPO), workers=1, validate=False))
+    yield opened
+    opened.backend.close()
 
 
 def run(service: KnowledgeGraphService, name: str, **params: str) -> list[dict[str, str]]:

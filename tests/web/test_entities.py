@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from d4sme_kg.web.entities import describe
+from d4sme_kg.web.entities import entity_view
 from d4sme_kg.web.rendering import Namespaces
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -127,7 +127,7 @@ def test_label_order_does_not_depend_on_the_rows_order(app: Flask) -> None:
                 }
                 for p, v, lg in shuffle
             ]
-            view = describe(KG + "kim-su-won", outgoing, [], {}, ns, "en")
+            view = entity_view(KG + "kim-su-won", outgoing, [], {}, ns, "en")
             assert [(r["property"], r["value"], r["lang"]) for r in view["labels"]] == expected
 
 
@@ -310,7 +310,7 @@ def test_sources_come_in_a_fixed_order(app: Flask) -> None:
     with app.test_request_context("/id/d4sme-roundtable-2019"):
         ns = Namespaces.current()
         for shuffle in (rows, rows[::-1], rows[1:] + rows[:1]):
-            view = describe(KG + "d4sme-roundtable-2019", shuffle, [], {}, ns, "en")
+            view = entity_view(KG + "d4sme-roundtable-2019", shuffle, [], {}, ns, "en")
             [fact] = view["facts"]
             order = [s.get("quote") or s["statement"] for s in fact["sources"]]
             assert order == ["첫째 행", "둘째 행", "Confirmed by the OECD.", "Stated by the press."]

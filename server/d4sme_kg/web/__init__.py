@@ -7,13 +7,19 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from d4sme_kg.logs import ACCESS_LOGGER, batched_handler, printable
 from d4sme_kg.service import KnowledgeGraphService, Settings
 from d4sme_kg.web.bodies import BodiesFirst, BodyReader, refuse_a_bad_body
 
 access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+def current_service() -> KnowledgeGraphService:
+    """The service of the app handling the current request."""
+    service: KnowledgeGraphService = current_app.extensions["d4sme_kg"]
+    return service
 
 
 def create_app(

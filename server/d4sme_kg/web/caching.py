@@ -41,6 +41,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
+from d4sme_kg.web import current_service
+
 #: The Cache-Control of every tagged answer (see the module's docstring).
 CACHE_CONTROL = "no-cache"
 #: Request headers each cached route's answers are negotiated from.
@@ -167,6 +169,6 @@ def count_writes(error: BaseException | None = None) -> None:
     must not be a way for anybody to make every cached answer stale.
     """
     if request.path in _WRITES and request.method not in _READ_METHODS:
-        service = current_app.extensions["d4sme_kg"]
+        service = current_service()
         if service.authorised(request.environ.get("HTTP_AUTHORIZATION")):
             current_app.extensions["d4sme_kg_version"].count_a_write()

@@ -7,19 +7,14 @@ The VoID description that lists these dumps is web.void's.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import NotFound
 
 from d4sme_kg.formats import GRAPH_FORMATS, write_rdf
-from d4sme_kg.service import KnowledgeGraphService
+from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import choose
 
 bp = Blueprint("downloads", __name__)
-
-
-def _service() -> KnowledgeGraphService:
-    service: KnowledgeGraphService = current_app.extensions["d4sme_kg"]
-    return service
 
 
 @bp.route("/export")
@@ -34,7 +29,7 @@ def export(suffix: str | None = None) -> Response:
             offered = ", ".join(f"/export{f.suffix}" for f in GRAPH_FORMATS)
             raise NotFound(f"no export in {suffix!r}; the exports are {offered}")
         fmt = found
-    service = _service()
+    service = current_service()
     quads = ox.parse(service.backend.dump(), format=ox.RdfFormat.N_QUADS)
     # write_rdf sorts: two downloads of one state are identical.
     response = Response(write_rdf(quads, fmt, service.prefixes), mimetype=fmt.media_type)

@@ -37,7 +37,7 @@ from d4sme_kg.web.rendering import (
     labels,
     lang_term,
     page_language,
-    select,
+    page_rows,
     ui,
     web_link,
 )
@@ -83,12 +83,12 @@ def entity(slug: str) -> Response:
 def _html(iri: str, slug: str, ns: Namespaces) -> Response:
     lang = page_language()
     term = lang_term(lang)
-    outgoing = select("entity-outgoing", entity=("uri", iri), lang=term)
-    incoming = select("entity-incoming", entity=("uri", iri), lang=term)
+    outgoing = page_rows("entity-outgoing", entity=("uri", iri), lang=term)
+    incoming = page_rows("entity-incoming", entity=("uri", iri), lang=term)
     if not outgoing and not incoming:
         return _missing(slug, ns)
     names = labels(lang)
-    view = describe(iri, outgoing, incoming, names, ns, lang)
+    view = entity_view(iri, outgoing, incoming, names, ns, lang)
     view["svg"] = _picture(iri, view["title"], outgoing, incoming, names, ns, lang)
     body = render_template(
         "entity.html",
@@ -102,7 +102,7 @@ def _html(iri: str, slug: str, ns: Namespaces) -> Response:
     return Response(body, mimetype="text/html")
 
 
-def describe(
+def entity_view(
     iri: str,
     outgoing: list[Row],
     incoming: list[Row],
@@ -361,7 +361,7 @@ def _missing(slug: str, ns: Namespaces, reason: str | None = None) -> Response:
 
     ``reason`` says why there can be no such entity, for a slug that is not an IRI's.
     """
-    known = sorted({s for row in select("slugs") if (s := ns.slug(row["s"]["value"]))})
+    known = sorted({s for row in page_rows("slugs") if (s := ns.slug(row["s"]["value"]))})
     close = difflib.get_close_matches(slug.lower(), known, n=6, cutoff=0.5)
     close += [k for k in known if slug.lower() in k and k not in close][: 6 - len(close)]
     # The slug is the client's: shown on one line and not at any length.

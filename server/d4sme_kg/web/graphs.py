@@ -17,17 +17,10 @@ from flask import Blueprint, Response, render_template, request
 from d4sme_kg.formats import GRAPH_FORMATS, Format, find_format, write_rdf
 from d4sme_kg.logs import printable
 from d4sme_kg.queries import shipped_query
+from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import HTML, choose, split_suffix
 from d4sme_kg.web.problems import problem
-from d4sme_kg.web.rendering import (
-    Namespaces,
-    cell,
-    cell_html,
-    graph_table,
-    labels,
-    page_language,
-    service,
-)
+from d4sme_kg.web.rendering import Namespaces, cell, cell_html, graph_table, labels, page_language
 from d4sme_kg.web.void import PART_TITLES
 
 bp = Blueprint("graphs", __name__)
@@ -41,7 +34,7 @@ SHOWN_LENGTH = 300
 
 def quads(query: str, **bindings: tuple[Any, ...]) -> list[ox.Quad]:
     """The quads of a page query that selects ``?g ?s ?p ?o``, with ``bindings``."""
-    answer = service().query(shipped_query(f"pages/{query}"), bindings=bindings)
+    answer = current_service().query(shipped_query(f"pages/{query}"), bindings=bindings)
     solutions = ox.parse_query_results(answer.body, ox.QueryResultsFormat.JSON)
     if not isinstance(solutions, ox.QuerySolutions):  # an ASK: not a query of this kind
         raise TypeError(f"{query} is not a SELECT of ?g ?s ?p ?o")
@@ -50,7 +43,7 @@ def quads(query: str, **bindings: tuple[Any, ...]) -> list[ox.Quad]:
 
 def rdf_response(found: list[ox.Quad], fmt: Format) -> Response:
     """``found`` in ``fmt``: each triple in its graph in TriG and N-Quads, once in the others."""
-    body = write_rdf(found, fmt, service().prefixes)
+    body = write_rdf(found, fmt, current_service().prefixes)
     return Response(body, mimetype=fmt.media_type)
 
 
@@ -63,10 +56,10 @@ def alternates(path: str) -> list[tuple[Format, str]]:
 def named_graph(name: str) -> Response:
     name, by_suffix = split_suffix(name, OFFERED)
     fmt = choose(request, OFFERED, by_suffix or request.args.get("format"))
-    kg = service()
-    iri = kg.project.graph_iri(name)
-    if iri not in kg.backend.graphs():
-        known = ", ".join(sorted(kg.backend.graphs()))
+    service = current_service()
+    iri = service.project.graph_iri(name)
+    if iri not in service.backend.graphs():
+        known = ", ".join(sorted(service.backend.graphs()))
         # The name is the client's: shown on one line and not at any length.
         shown = printable(iri)[:SHOWN_LENGTH]
         return problem(

@@ -20,10 +20,11 @@ from d4sme_kg.parameters import bind_values
 from d4sme_kg.queries import StoredQuery, public_queries
 from d4sme_kg.sparql import analyse
 from d4sme_kg.store.engine import EngineError
+from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import HTML, choose
 from d4sme_kg.web.problems import engine_detail, problem
 from d4sme_kg.web.protocol import CONSTRUCT_FORMATS, requested_timeout
-from d4sme_kg.web.rendering import graph_table, page_language, result_table, service
+from d4sme_kg.web.rendering import graph_table, page_language, result_table
 
 bp = Blueprint("named_queries", __name__)
 
@@ -33,7 +34,7 @@ RESERVED = ("format", "timeout")
 
 
 def named() -> dict[str, StoredQuery]:
-    return public_queries(service().project.queries_dir)
+    return public_queries(current_service().project.queries_dir)
 
 
 def summary(query: StoredQuery) -> dict[str, Any]:
@@ -87,8 +88,8 @@ def run(name: str) -> Response:
     if fmt is HTML:
         response = _page(query, form, values)
     else:
-        bindings = bind_values(query, values, service().prefixes)
-        answer = service().query(
+        bindings = bind_values(query, values, current_service().prefixes)
+        answer = current_service().query(
             query.text,
             result_format=fmt.name,
             graph_format=fmt.name,
@@ -108,8 +109,8 @@ def _page(query: StoredQuery, form: str, values: dict[str, str]) -> Response:
     error: dict[str, Any] | None = None
     status = 200
     try:
-        bindings = bind_values(query, values, service().prefixes)
-        answer = service().query(
+        bindings = bind_values(query, values, current_service().prefixes)
+        answer = current_service().query(
             query.text,
             result_format="json",
             graph_format="nt",

@@ -13,9 +13,10 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 
 from d4sme_kg.formats import GRAPH_FORMATS
+from d4sme_kg.web import current_service
 from d4sme_kg.web.graphs import alternates, quads, rdf_response
 from d4sme_kg.web.negotiation import HTML, choose, split_suffix
-from d4sme_kg.web.rendering import Namespaces, labels, page_language, select, service
+from d4sme_kg.web.rendering import Namespaces, labels, page_language, page_rows
 
 bp = Blueprint("ontology", __name__)
 
@@ -52,7 +53,7 @@ def ontology(suffix: str | None = None) -> Response:
         )
         response = Response(body, mimetype="text/html")
     else:
-        graph = service().project.graph_iri("ontology")
+        graph = current_service().project.graph_iri("ontology")
         response = rdf_response(quads("graph-quads", g=("uri", graph)), fmt)
     response.vary.add("Accept")
     return response
@@ -71,7 +72,7 @@ def sections(lang: str) -> list[dict[str, Any]]:
         ]
 
     by_kind: dict[str, list[dict[str, Any]]] = {}
-    for row in select("ontology-terms"):
+    for row in page_rows("ontology-terms"):
         iri = row["term"]["value"]
         local = iri[len(ns.ontology) :] if iri.startswith(ns.ontology) else ""
         by_kind.setdefault(row["kind"]["value"], []).append(

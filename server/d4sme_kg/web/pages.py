@@ -17,6 +17,7 @@ from d4sme_kg.errors import KGError
 from d4sme_kg.formats import RESULT_FORMATS
 from d4sme_kg.queries import StoredQuery
 from d4sme_kg.store.engine import EngineError
+from d4sme_kg.web import current_service
 from d4sme_kg.web.diagram import Edge, Node, article_svg, legend_entries
 from d4sme_kg.web.named_queries import named
 from d4sme_kg.web.problems import engine_detail
@@ -29,9 +30,8 @@ from d4sme_kg.web.rendering import (
     lang_term,
     language_url,
     page_language,
+    page_rows,
     result_table,
-    select,
-    service,
     ui,
 )
 
@@ -73,7 +73,7 @@ def query_page() -> BaseResponse:
         try:
             form = query_form(text)
             graph = form in ("CONSTRUCT", "DESCRIBE")
-            answer = service().query(
+            answer = current_service().query(
                 text, result_format="json", graph_format="nt", base_iri=request.host_url + "sparql"
             )
             table = graph_table(answer.body, lang) if graph else result_table(answer.body, lang)
@@ -99,12 +99,14 @@ def query_page() -> BaseResponse:
         downloads=downloads,
         examples=main_queries,
         sections=sections,
-        triples=service().backend.size(),
+        triples=current_service().backend.size(),
         result_formats=[f.name for f in RESULT_FORMATS],
         graph_formats=[f.name for f in CONSTRUCT_FORMATS],
         ran=table is not None,
         share=url_for("pages.query_page", query=text, lang=lang, _external=True),
-        prefix_lines="\n".join(f"PREFIX {p}: <{ns}>" for p, ns in service().prefixes.items()),
+        prefix_lines="\n".join(
+            f"PREFIX {p}: <{ns}>" for p, ns in current_service().prefixes.items()
+        ),
     )
     return Response(body, status=status, mimetype="text/html")
 
@@ -160,7 +162,7 @@ def article_picture(lang: str) -> str:
     kinds = groups()
     nodes: dict[str, Node] = {}
     edges: list[Edge] = []
-    for row in select("article-graph", lang=lang_term(lang)):
+    for row in page_rows("article-graph", lang=lang_term(lang)):
         s, o = row["s"]["value"], row["o"]["value"]
         for iri in (s, o):
             if iri not in nodes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
-from flask import Blueprint, Request, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Request, Response, redirect, request, url_for
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.http import parse_options_header
@@ -13,8 +13,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from d4sme_kg.errors import QueryError
 from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
-from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.sparql import analyse
+from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import choose, html_wins
 from d4sme_kg.web.service_description import service_description
 
@@ -23,11 +23,6 @@ bp = Blueprint("sparql", __name__)
 # CONSTRUCT/DESCRIBE answers: every graph format (TriG and N-Quads hold the triples in
 # the default graph); the service description advertises the same.
 CONSTRUCT_FORMATS = GRAPH_FORMATS
-
-
-def service() -> KnowledgeGraphService:
-    kg: KnowledgeGraphService = current_app.extensions["d4sme_kg"]
-    return kg
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -40,9 +35,9 @@ def sparql() -> BaseResponse:
         # ranks an RDF format above HTML (Comunica lists text/html at q=0.2).
         if req.method == "GET" and not req.args.get("format") and html_wins(req, GRAPH_FORMATS):
             return redirect(url_for("pages.query_page"))
-        return service_description(service(), req)
-    kg = service()
-    analysis = kg.check_query(text, default_graphs, named_graphs)
+        return service_description(current_service(), req)
+    service = current_service()
+    analysis = service.check_query(text, default_graphs, named_graphs)
     # format= or output= (SPARQLWrapper sends both), by any name Fuseki or Virtuoso
     # know; one that names nothing offered leaves the choice to Accept.
     explicit = params.get("format") or params.get("output")
@@ -52,7 +47,7 @@ def sparql() -> BaseResponse:
     else:
         fmt = choose(req, RESULT_FORMATS, explicit, lenient=True)
         graph_format, result_format = "turtle", fmt.name
-    answer = kg.query(
+    answer = service.query(
         text,
         result_format=result_format,
         graph_format=graph_format,

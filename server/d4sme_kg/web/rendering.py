@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from d4sme_kg.queries import shipped_query
 from d4sme_kg.results import literal
-from d4sme_kg.service import KnowledgeGraphService
+from d4sme_kg.web import current_service
 
 LANGUAGES = ("en", "ko")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -34,11 +34,6 @@ _cache_lock = threading.Lock()
 Row = dict[str, dict[str, str]]
 
 
-def service() -> KnowledgeGraphService:
-    kg: KnowledgeGraphService = current_app.extensions["d4sme_kg"]
-    return kg
-
-
 def page_language() -> str:
     """``?lang=ko|en``, else the browser's preference, else English."""
     chosen = request.args.get("lang", "").lower()
@@ -47,9 +42,9 @@ def page_language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
 
 
-def select(name: str, **bindings: tuple[Any, ...]) -> list[Row]:
+def page_rows(name: str, **bindings: tuple[Any, ...]) -> list[Row]:
     """Run the page query ``name`` with ``bindings``; the rows of its JSON answer."""
-    answer = service().query(shipped_query(f"pages/{name}"), bindings=bindings)
+    answer = current_service().query(shipped_query(f"pages/{name}"), bindings=bindings)
     document = json.loads(answer.body)
     rows: list[Row] = document.get("results", {}).get("bindings", [])
     return rows
@@ -61,8 +56,8 @@ def lang_term(lang: str) -> tuple[Any, ...]:
 
 def _cached(what: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """``build()`` once per store state (its size and graphs) and ``what``."""
-    kg = service()
-    key = (what, kg.backend.size(), tuple(kg.backend.graphs()))
+    service = current_service()
+    key = (what, service.backend.size(), tuple(service.backend.graphs()))
     cache: dict[Any, dict[str, Any]] = current_app.extensions.setdefault("d4sme_kg_pages", {})
     with _cache_lock:
         found = cache.get(key)
@@ -81,7 +76,7 @@ def labels(lang: str) -> dict[str, str]:
         "labels-" + lang,
         lambda: {
             row["s"]["value"]: row["label"]["value"]
-            for row in select("labels", lang=lang_term(lang))
+            for row in page_rows("labels", lang=lang_term(lang))
             if "label" in row
         },
     )
@@ -93,7 +88,7 @@ def groups() -> dict[str, str]:
 
     def build() -> dict[str, str]:
         types: dict[str, list[str]] = {}
-        for row in select("types"):
+        for row in page_rows("types"):
             types.setdefault(row["s"]["value"], []).append(row["type"]["value"])
         return {iri: group_of(found) for iri, found in types.items()}
 
@@ -173,12 +168,12 @@ class Namespaces:
 
     @classmethod
     def current(cls) -> Namespaces:
-        kg = service()
-        table = {**kg.prefixes, **EXTRA_PREFIXES}
+        service = current_service()
+        table = {**service.prefixes, **EXTRA_PREFIXES}
         longest_first = tuple(sorted(table.items(), key=lambda item: -len(item[1])))
         return cls(
-            kg.prefixes["kg"],
-            kg.prefixes["kgo"],
+            service.prefixes["kg"],
+            service.prefixes["kgo"],
             longest_first,
             url_for("entities.entity", slug=_SLUG_MARK),
             url_for("ontology.ontology"),

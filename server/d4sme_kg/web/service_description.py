@@ -22,7 +22,9 @@ XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 ANSWER_FORMATS = (*RESULT_FORMATS, *GRAPH_FORMATS)
 
 
-def describe(service: KnowledgeGraphService, endpoint: str, root: str) -> list[ox.Triple]:
+def description_triples(
+    service: KnowledgeGraphService, endpoint: str, root: str
+) -> list[ox.Triple]:
     """The sd:Service at ``endpoint`` and the VoID of its dataset (the app at ``root``)."""
     triples: list[ox.Triple] = []
 
@@ -75,7 +77,7 @@ def describe(service: KnowledgeGraphService, endpoint: str, root: str) -> list[o
 
 def service_description(service: KnowledgeGraphService, request: Request) -> Response:
     fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
-    triples = describe(service, request.base_url, request.url_root)
+    triples = description_triples(service, request.base_url, request.url_root)
     response = Response(write_rdf(triples, fmt, service.prefixes), mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response

@@ -23,6 +23,7 @@ from d4sme_kg.formats import GRAPH_FORMATS, write_rdf
 from d4sme_kg.queries import shipped_query
 from d4sme_kg.results import literal
 from d4sme_kg.service import KnowledgeGraphService
+from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import choose
 
 bp = Blueprint("void", __name__)
@@ -76,11 +77,11 @@ def statistics(service: KnowledgeGraphService) -> Statistics:
         found = cache.get(key)
     if found is not None:
         return found
-    graphs = _select(service, "graph-sizes")
-    classes = _select(service, "class-partitions")
-    properties = _select(service, "void-property-partitions")
-    vocabularies = _select(service, "void-vocabularies")
-    about = _select(
+    graphs = _system_rows(service, "graph-sizes")
+    classes = _system_rows(service, "class-partitions")
+    properties = _system_rows(service, "void-property-partitions")
+    vocabularies = _system_rows(service, "void-vocabularies")
+    about = _system_rows(
         service,
         "void-dataset",
         dataset=("uri", dataset_iri(service)),
@@ -191,7 +192,7 @@ def _publisher(add: Any, dataset: ox.NamedNode, stats: Statistics) -> None:
 def void() -> Response:
     """The VoID description of the dataset, in the RDF format the client asks for."""
     fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
-    service: KnowledgeGraphService = current_app.extensions["d4sme_kg"]
+    service = current_service()
     body = write_rdf(void_triples(service, request.url_root), fmt, service.prefixes)
     response = Response(body, mimetype=fmt.media_type)
     response.vary.add("Accept")
@@ -211,7 +212,7 @@ def _count(term: Any) -> int:
     return int(term.value)
 
 
-def _select(service: KnowledgeGraphService, name: str, **bindings: Any) -> list[Any]:
+def _system_rows(service: KnowledgeGraphService, name: str, **bindings: Any) -> list[Any]:
     """The solutions of a system query as pyoxigraph terms by variable name."""
     answer = service.query(shipped_query(f"system/{name}"), bindings=bindings)
     solutions = ox.parse_query_results(answer.body, ox.QueryResultsFormat.JSON)

@@ -7,13 +7,14 @@ bearer token. Every write is validated with SHACL before it is committed (servic
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from d4sme_kg.errors import KGError, QueryError
 from d4sme_kg.formats import GRAPH_FORMATS, find_format, oxigraph_format, write_rdf
 from d4sme_kg.service import Forbidden, KnowledgeGraphService
 from d4sme_kg.store import QueryRequest
+from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import choose
 
 bp = Blueprint("writes", __name__)
@@ -24,13 +25,8 @@ class Unauthorized(KGError):
     http_status = 401
 
 
-def _service() -> KnowledgeGraphService:
-    service: KnowledgeGraphService = current_app.extensions["d4sme_kg"]
-    return service
-
-
 def _require_token() -> KnowledgeGraphService:
-    service = _service()
+    service = current_service()
     if not service.writes_enabled:
         raise Forbidden(
             "writes are turned off on this server (the operator enables them by "
@@ -73,7 +69,7 @@ def update() -> Response:
 def graph_store() -> Response:
     graph = _target_graph()
     if request.method in ("GET", "HEAD"):
-        service = _service()
+        service = current_service()
         if graph is not None and graph not in service.backend.graphs():
             raise NotFoundGraph(f"graph <{graph}> is not in the store")
         fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))

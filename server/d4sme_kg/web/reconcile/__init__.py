@@ -29,14 +29,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import NotFound, UnsupportedMediaType
 
 from d4sme_kg.errors import QueryError
 from d4sme_kg.formats import Format
 from d4sme_kg.linking.matching import short_name
 from d4sme_kg.linking.scoring import normalise
-from d4sme_kg.service import KnowledgeGraphService
+from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import choose
 from d4sme_kg.web.reconcile import documents, parsing
 from d4sme_kg.web.reconcile.documents import V02, V1
@@ -64,11 +64,6 @@ MANIFESTS = (
 )
 SUGGESTIONS = 20  # default number of suggestions per page
 MAX_PREFIX = 200
-
-
-def _service() -> KnowledgeGraphService:
-    service: KnowledgeGraphService = current_app.extensions["d4sme_kg"]
-    return service
 
 
 def _language(fallback: str | None = None) -> str:
@@ -148,7 +143,7 @@ def _manifest() -> Response:
     if version is None and request.args.get("callback"):
         version = V02  # JSONP is 0.2 only
     chosen = choose(request, MANIFESTS, version)
-    service, lang = _service(), _language()
+    service, lang = current_service(), _language()
     _, labels = load_type_labels(service)
     known = Index({}, labels)
     base = service.project.base
@@ -162,7 +157,7 @@ def _manifest() -> Response:
 
 def _reconcile(queries: list[Query]) -> tuple[list[list[dict[str, Any]]], list[str]]:
     """The candidates of each query (as JSON objects) and the languages they are in."""
-    service = _service()
+    service = current_service()
     index = load_index(service)
     read: dict[str, list[Value]] = {}
 
@@ -205,7 +200,7 @@ def extend() -> Response:
 
 
 def _extend(query: parsing.Extension, version: str) -> Response:
-    service, lang = _service(), _language()
+    service, lang = current_service(), _language()
     known = {p.iri: p for p in load_properties(service)}
     pids = [expand(p, service.prefixes) for p in query.properties]
     properties = [known.get(p) or Property(p, ()) for p in pids]
@@ -226,7 +221,7 @@ def propose_properties() -> Response:
 
 
 def _propose() -> Response:
-    service, lang = _service(), _language()
+    service, lang = current_service(), _language()
     kind = expand(request.args.get("type", "").strip(), service.prefixes)
     if len(kind) > parsing.MAX_TEXT:
         raise QueryError(f"type is longer than {parsing.MAX_TEXT} characters")
@@ -247,7 +242,7 @@ def suggest(kind: str) -> Response:
         request.args.get("offset", request.args.get("cursor")), "offset", 0, 10**6
     )
     limit = parsing.parse_count(request.args.get("limit"), "limit", SUGGESTIONS, 100)
-    service, lang = _service(), _language()
+    service, lang = current_service(), _language()
     if kind == "property":
         results = [
             documents.property_(p, lang)
@@ -282,7 +277,7 @@ def suggest(kind: str) -> Response:
 
 def _identifies(raw: str, iri: str) -> bool:
     """True when the prefix is the identifier itself, in full or prefixed."""
-    return bool(raw.strip()) and expand(raw.strip(), _service().prefixes) == iri
+    return bool(raw.strip()) and expand(raw.strip(), current_service().prefixes) == iri
 
 
 def _ranks(raw: str, names: list[str]) -> int | None:
@@ -299,7 +294,7 @@ def _ranks(raw: str, names: list[str]) -> int | None:
 @bp.route("/preview")
 def preview() -> Response:
     """An HTML card of one entity, for OpenRefine's preview frame."""
-    service, lang = _service(), _language()
+    service, lang = current_service(), _language()
     identifier = expand(request.args.get("id", "").strip(), service.prefixes)
     index = load_index(service)
     record = index.records.get(identifier)

@@ -95,7 +95,7 @@ class Property:
         return pick(self.labels, lang) or (short_name(self.iri), "")
 
 
-def select(
+def linking_rows(
     service: KnowledgeGraphService, name: str, blocks: dict[str, Sequence[str]] | None = None
 ) -> list[dict[str, Any]]:
     """The rows of the stored query ``linking/{name}``, its VALUES blocks filled in."""
@@ -115,7 +115,7 @@ def load_type_labels(
     service: KnowledgeGraphService,
 ) -> tuple[list[dict[str, Any]], dict[str, list[Text]]]:
     """The rows of the types query, and every type's labels."""
-    rows = select(service, "reconcile-types")
+    rows = linking_rows(service, "reconcile-types")
     labels: dict[str, list[Text]] = {}
     for row in rows:
         found = labels.setdefault(row["type"]["value"], [])
@@ -126,14 +126,14 @@ def load_type_labels(
 
 def load_index(service: KnowledgeGraphService) -> Index:
     records: dict[str, Record] = {}
-    for row in select(service, "reconcile-names"):
+    for row in linking_rows(service, "reconcile-names"):
         iri = row["entity"]["value"]
         record = records.setdefault(iri, Record(iri))
         name = (*_text(row["name"]), row["preferred"]["value"] == "true")
         if name not in record.names:
             record.names.append(name)
     ranks: dict[tuple[str, str], int] = {}
-    for row in select(service, "reconcile-descriptions"):
+    for row in linking_rows(service, "reconcile-descriptions"):
         record_or_none = records.get(row["entity"]["value"])
         if record_or_none is None:
             continue
@@ -172,7 +172,7 @@ def load_values(service: KnowledgeGraphService, ids: Iterable[str]) -> dict[str,
     if not valid:
         return found
     seen: dict[tuple[str, str, str, str, str], Value] = {}
-    for row in select(service, "reconcile-values", {"entity": valid}):
+    for row in linking_rows(service, "reconcile-values", {"entity": valid}):
         entity, term = row["entity"]["value"], row["value"]
         key = (
             entity,
@@ -194,9 +194,9 @@ def load_values(service: KnowledgeGraphService, ids: Iterable[str]) -> dict[str,
 def load_properties(service: KnowledgeGraphService, kind: str | None = None) -> list[Property]:
     """The properties used on our entities (of class ``kind`` when given), most used first."""
     if kind:
-        rows = select(service, "reconcile-type-properties", {"type": [terms.iri(kind)]})
+        rows = linking_rows(service, "reconcile-type-properties", {"type": [terms.iri(kind)]})
     else:
-        rows = select(service, "reconcile-properties")
+        rows = linking_rows(service, "reconcile-properties")
     return [
         Property(
             row["property"]["value"],
