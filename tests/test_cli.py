@@ -3,9 +3,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
 
 from d4sme_kg.cli import cli
+from d4sme_kg.loading import KnowledgeGraph
+from d4sme_kg.namespaces import SH
 
 from .conftest import REPO
 
@@ -19,10 +22,28 @@ def test_validate_conforms_with_exit_0(runner: CliRunner) -> None:
 def test_validate_json_and_turtle_reports(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--root", str(REPO), "validate", "-f", "json"])
     assert result.exit_code == 0
-    assert json.loads(result.output)["conforms"] is True
+    document = json.loads(result.output)
+    assert document["conforms"] is True
     result = runner.invoke(cli, ["--root", str(REPO), "validate", "-f", "turtle"])
+    assert result.exit_code == 0
     report = Graph().parse(data=result.output, format="turtle")
-    assert len(report) > 0
+    [node] = report.subjects(RDF.type, SH.ValidationReport)
+    assert report.value(node, SH.conforms) == Literal(True)
+
+    def text(term: object) -> str | None:
+        return None if term is None else str(term)
+
+    # The Turtle report holds the results of the JSON one.
+    in_turtle = {
+        (
+            text(report.value(r, SH.focusNode)),
+            text(report.value(r, SH.resultPath)),
+            str(report.value(r, SH.resultSeverity)).removeprefix(str(SH)),
+        )
+        for r in report.objects(node, SH.result)
+    }
+    in_json = {(r["focusNode"], r["resultPath"], r["severity"]) for r in document["results"]}
+    assert in_turtle == in_json
 
 
 def test_validate_reports_a_broken_fact_in_plain_words(
@@ -74,13 +95,15 @@ def test_export_to_a_file(runner: CliRunner, tmp_path: Path) -> None:
     assert len(Graph().parse(target, format="turtle")) > 3000
 
 
-def test_stats_counts_parts_classes_and_languages(runner: CliRunner) -> None:
+def test_stats_counts_parts_classes_and_languages(runner: CliRunner, kg: KnowledgeGraph) -> None:
     result = runner.invoke(cli, ["--root", str(REPO), "stats", "-f", "json"])
     stats = json.loads(result.output)
     assert stats["triples_per_graph"]["total"] == sum(
         v for k, v in stats["triples_per_graph"].items() if k != "total"
     )
-    assert stats["instances_per_class"]["kgo:Session"] == 4
+    session = URIRef("https://w3id.org/d4sme-kg/ontology#Session")
+    sessions = set(kg.union().subjects(RDF.type, session))
+    assert sessions and stats["instances_per_class"]["kgo:Session"] == len(sessions)
     assert stats["labels_per_language"]["ko"] >= 80
     assert stats["labels_per_language"]["en"] >= 80
 

@@ -1,9 +1,11 @@
 from rdflib import Dataset, Graph
 
+from d4sme_kg.project import CONTENT_PARTS, Project
+
 from ..servers import http
 
 
-def test_export_in_every_format(server: str) -> None:
+def test_export_in_every_format(server: str, project: Project) -> None:
     turtle = http("GET", f"{server}/export.ttl")
     assert turtle.status == 200 and turtle.media_type == "text/turtle"
     assert "attachment" in turtle.headers["content-disposition"]
@@ -20,7 +22,7 @@ def test_export_in_every_format(server: str) -> None:
     dataset = Dataset()
     dataset.parse(data=trig.body, format="trig")
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
-    assert "https://w3id.org/d4sme-kg/graph/data" in names and len(names) == 4
+    assert names == {project.graph_iri(part) for part in CONTENT_PARTS}
     assert http("GET", f"{server}/export.yaml").status == 404
 
 
