@@ -62,7 +62,7 @@ class LocalBackend:
             size = 1 if writable else workers
             factory = _open_writable(path) if writable else _open_read_only(path)
         self._pool: EvaluatorPool | None = None
-        self._engine: EvaluatorPool | SplitEngine
+        self._engine: SplitEngine
         # Asked here, with no thread nor process started, so that the caller may still fork
         # (gunicorn's workers); the engines start what they need on first use.
         info = evaluate(factory(), {"op": "graphs"})
@@ -72,7 +72,8 @@ class LocalBackend:
             sorting = EvaluatorPool(factory, SORTING_EVALUATORS, start=False)
             self._engine = SplitEngine(InlineEngine(factory, on_runaway), sorting)
         else:
-            self._pool = self._engine = EvaluatorPool(factory, size, start)
+            self._pool = EvaluatorPool(factory, size, start)
+            self._engine = SplitEngine(self._pool, self._pool)
         self._graphs: list[str] = info["graphs"]
         self._size: int = info["size"]
 

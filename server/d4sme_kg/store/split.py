@@ -9,8 +9,11 @@ over the whole store) or every time (a crafted ``VALUES`` list of thirty terms).
 read-only worker that evaluated such a query itself would die with every request it held.
 
 So a query that sorts is sent to an evaluator process (store.pool), where a crash costs
-that one process, replaced at once, and that one request, answered 500 "crashed"; every
-other query stays in the web process, where it costs no hop between processes. Whether a
+that one process, replaced at once; every other query stays in the web process, where it
+costs no hop between processes. A query whose sort ends its evaluator is tried once more
+(the crash may depend on the order the solutions came in); if that one ends too, the
+client is told what happened and how to sort instead (EngineError "unsortable", a 422):
+it is the query's ORDER BY over values of several kinds, not a passing failure. Whether a
 query sorts is read from its text, erring towards "yes": ``ORDER`` and ``BY`` with only
 spaces or comments between them, anywhere (a string or IRI that happens to hold them only
 costs that query the hop), and any ``\\u`` escape, since SPARQL lets those spell keywords.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from d4sme_kg.store.engine import EngineError
 from d4sme_kg.store.inline import InlineEngine
 from d4sme_kg.store.pool import EvaluatorPool
 
@@ -32,25 +36,45 @@ def sorts(text: str) -> bool:
     return _SORTS.search(text) is not None
 
 
-class SplitEngine:
-    """Queries that sort go to ``pool``, the others run ``inline``; other operations
-    (``graphs``, ``dump``) run inline."""
+UNSORTABLE = (
+    "the engine stopped twice while sorting this query's solutions: pyoxigraph cannot "
+    "ORDER BY values of several kinds at once (numbers and strings, say). Sort by one "
+    "kind of value, e.g. ORDER BY STR(?x), or by DATATYPE(?x) first"
+)
 
-    def __init__(self, inline: InlineEngine, pool: EvaluatorPool) -> None:
-        self.inline = inline
+
+class SplitEngine:
+    """Queries that sort go to ``pool``, everything else to ``other`` (the inline engine
+    of a read-only worker, or the same pool when writes are on)."""
+
+    def __init__(self, other: InlineEngine | EvaluatorPool, pool: EvaluatorPool) -> None:
+        self.other = other
         self.pool = pool
 
     def start(self) -> None:
         # The evaluators are forked first, before the inline engine starts any thread.
         self.pool.start()
-        self.inline.start()
+        self.other.start()
 
     def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         text = request.get("text")
         if request.get("op") == "query" and isinstance(text, str) and sorts(text):
+            return self._sort(request, timeout)
+        return self.other.run(request, timeout)
+
+    def _sort(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        try:
             return self.pool.run(request, timeout)
-        return self.inline.run(request, timeout)
+        except EngineError as error:
+            if error.kind != "crashed":
+                raise
+        try:
+            return self.pool.run(request, timeout)
+        except EngineError as error:
+            if error.kind != "crashed":
+                raise
+        raise EngineError("unsortable", UNSORTABLE)
 
     def close(self) -> None:
         self.pool.close()
-        self.inline.close()
+        self.other.close()

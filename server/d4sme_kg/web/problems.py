@@ -24,6 +24,7 @@ _ENGINE = {
     "too_many_rows": (413, "Result too large"),
     "internal": (500, "Internal error"),
     "crashed": (500, "Evaluator crashed"),
+    "unsortable": (422, "Cannot sort these values"),
 }
 
 #: How many of the parser's expected tokens a syntax error keeps before "…".
