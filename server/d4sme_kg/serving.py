@@ -145,17 +145,31 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
                 self._born[index] = time.monotonic()
             self.respawned_wrks.clear()
 
-        def replace_worker(self, pid: int) -> None:
-            """Have the worker ``pid`` replaced as if past its lifetime."""
+        def replace_worker(self, pid: int) -> bool:
+            """Have the worker ``pid`` replaced as if past its lifetime; False when it is
+            not (yet) among the workers."""
+            found = False
             for worker in list(self.wrks):
                 if worker._id() == pid:  # type: ignore[no-untyped-call]
                     worker.birth = -math.inf
-            self.lifetime_signal = True
-            self.main_loop_interrupt.set()
+                    found = True
+            if found:
+                self.lifetime_signal = True
+                self.main_loop_interrupt.set()
+            return found
+
+    def replace_when_listed(pid: int, tries: int = 100) -> None:
+        # A worker granian has just forked serves before granian lists it (start, then
+        # insert): one that meets a runaway at once asks too early. Asked again every
+        # 0.2 s: a worker left unreplaced would keep its stuck query running for ever.
+        if not server.replace_worker(pid) and tries > 0:
+            retry = threading.Timer(0.2, replace_when_listed, args=(pid, tries - 1))
+            retry.daemon = True
+            retry.start()
 
     def read_replacement_requests() -> None:
         while len(request := os.read(replacement_requests, 4)) == 4:
-            server.replace_worker(int.from_bytes(request, "little"))
+            replace_when_listed(int.from_bytes(request, "little"))
 
     def load_in_worker() -> Flask:
         # Only the main process reads: a worker left alone (its main process killed)
