@@ -2,11 +2,11 @@
 
 A request's log line costs it more than one would think. Writing the line gives up
 the GIL, and in a worker whose threads compete for it, getting it back is what costs;
-making and formatting a LogRecord costs about as much again. Measured on small
-queries, the access log took 12 % of the server's CPU. So access lines skip the
-record when they can, are gathered in memory, and are written in batches, at most
-``delay`` seconds later, by a thread of their own. Every other log line is written at
-once, as usual.
+making and formatting a LogRecord costs about as much again. On small queries that
+is a visible share of the server's CPU (the figure is in benchmarks/README.md, "Figures
+behind design choices"). So access lines skip the record when they can, are gathered
+in memory, and are written in batches, at most ``delay`` seconds later, by a thread of
+their own. Every other log line is written at once, as usual.
 """
 
 from __future__ import annotations

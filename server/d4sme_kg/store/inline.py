@@ -3,8 +3,9 @@
 pyoxigraph releases the GIL while it evaluates, so a query can run on a thread of the web
 process while that process keeps answering others. What a thread cannot do is stop a
 query, so a request that runs past its limit is answered with an error and the whole
-process is *retired*: the caller's ``on_runaway`` (under gunicorn: a graceful stop of the
-worker, which the arbiter replaces by a fresh fork) ends the stuck evaluation with it.
+process is *retired*: the caller's ``on_runaway`` has the server replace the worker (a
+fresh fork from granian's main process, or from gunicorn's arbiter; see
+:func:`retire_this_process`), which ends the stuck evaluation with it.
 This only suits read-only stores: a retired process takes nothing with it but the query.
 """
 

@@ -64,7 +64,8 @@ class LocalBackend:
         self._pool: EvaluatorPool | None = None
         self._engine: SplitEngine
         # Asked here, with no thread nor process started, so that the caller may still fork
-        # (gunicorn's workers); the engines start what they need on first use.
+        # (the server's workers, granian's or gunicorn's); the engines start what they need
+        # on first use.
         info = evaluate(factory(), {"op": "graphs"})
         if on_runaway is not None and not writable:
             # Two evaluators per worker for the queries that sort: one slow sort does
