@@ -272,3 +272,73 @@ def test_without_a_licence_or_agent_in_the_data_the_packages_are_used(
     assert set(graph.objects(DATASET, DCTERMS.license)) == {URIRef("https://spdx.org/licenses/MIT")}
     (publisher,) = graph.objects(DATASET, DCTERMS.publisher)
     assert graph.value(publisher, FOAF.name) == Literal("d4sme-kg team")
+
+
+def _update(client: FlaskClient, text: str) -> None:
+    reply = client.post(
+        "/update",
+        data=text.encode(),
+        headers={
+            "Content-Type": "application/sparql-update",
+            "Authorization": f"Bearer {TOKEN}",
+        },
+    )
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+
+
+def _void(client: FlaskClient) -> Graph:
+    reply = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+    return Graph().parse(data=reply.data, format="turtle")
+
+
+def _partitioned(graph: Graph) -> set[str]:
+    return {
+        str(graph.value(partition, VOID.property))
+        for partition in graph.objects(DATASET, VOID.propertyPartition)
+    }
+
+
+def test_terms_with_no_namespace_are_no_vocabulary(writable: Flask) -> None:
+    # urn:isbn:… has no "/" or "#" to end a namespace at: it names no vocabulary, and the
+    # description must still be made (it was a 500, the vocabulary left unbound).
+    client = writable.test_client()
+    _update(
+        client,
+        "INSERT DATA { GRAPH <https://example.org/g/extra> {"
+        ' <https://example.org/a> <urn:isbn:0451450523> "x" .'
+        " <https://example.org/a> a <urn:x:Thing> } }",
+    )
+    graph = _void(client)
+    assert "urn:isbn:0451450523" in _partitioned(graph)
+    vocabularies = {str(o) for o in graph.objects(DATASET, VOID.vocabulary)}
+    assert BASE + "ontology#" in vocabularies
+    assert not {v for v in vocabularies if v.startswith("urn:") or not v}
+    for fmt in GRAPH_FORMATS:
+        reply = client.get("/sparql", headers={"Accept": fmt.media_type})
+        assert (reply.status_code, reply.mimetype) == (200, fmt.media_type)
+
+
+def test_a_write_that_keeps_the_size_and_graphs_is_seen(writable: Flask) -> None:
+    client = writable.test_client()
+    # Not about an entity of ours: the shapes would ask for a claim with its provenance.
+    extra, thing = "<https://example.org/g/extra>", "<https://example.org/a>"
+    _update(
+        client, f'INSERT DATA {{ GRAPH {extra} {{ {thing} <https://example.org/ns#one> "x" }} }}'
+    )
+    before = _void(client)
+    assert "https://example.org/ns#one" in _partitioned(before)
+    # The same number of triples in the same graphs, by another property.
+    _update(
+        client,
+        f'DELETE DATA {{ GRAPH {extra} {{ {thing} <https://example.org/ns#one> "x" }} }} ;'
+        f' INSERT DATA {{ GRAPH {extra} {{ {thing} <https://example.org/ns#two> "x" }} }}',
+    )
+    after = _void(client)
+    assert number(after, DATASET, VOID.triples) == number(before, DATASET, VOID.triples)
+    partitioned = _partitioned(after)
+    assert "https://example.org/ns#two" in partitioned
+    assert "https://example.org/ns#one" not in partitioned
+    described = client.get("/sparql", headers={"Accept": "application/n-triples"})
+    assert b"https://example.org/ns#two" in described.data
+    assert b"https://example.org/ns#one" not in described.data

@@ -68,15 +68,22 @@ _lock = threading.Lock()
 def statistics(service: KnowledgeGraphService) -> Statistics:
     """The counts of :class:`Statistics`, worked out once per state of the store.
 
-    The state is told by the store's size and its named graphs, as the pages' caches
-    tell it (the backends keep both at hand).
+    The state is the store's version (web.caching: a token and the count of writes), so
+    that a write that keeps the size and the graphs (one property for another) is seen.
+    A store with no version (a remote one, changed behind our back) is told by its
+    size and its named graphs, the most it lets us know cheaply.
     """
-    key = (service.backend.size(), tuple(service.backend.graphs()))
+    version = current_app.extensions.get("d4sme_kg_version")
+    if version is not None:
+        key: Any = str(version)
+    else:
+        key = (service.backend.size(), tuple(service.backend.graphs()))
     cache: dict[Any, Statistics] = current_app.extensions.setdefault("d4sme_kg_void", {})
     with _lock:
         found = cache.get(key)
     if found is not None:
         return found
+    size = key[0] if version is None else service.backend.size()
     graphs = _system_rows(service, "graph-sizes")
     classes = _system_rows(service, "class-partitions")
     properties = _system_rows(service, "void-property-partitions")
@@ -88,7 +95,7 @@ def statistics(service: KnowledgeGraphService) -> Statistics:
         author=literal(_package("Author") or PACKAGE),
     )
     found = Statistics(
-        size=key[0],
+        size=size,
         graphs={str(row["g"].value): _count(row["triples"]) for row in graphs},
         classes={
             row["class"].value: _count(row["instances"])
@@ -96,7 +103,8 @@ def statistics(service: KnowledgeGraphService) -> Statistics:
             if isinstance(row["class"], ox.NamedNode)
         },
         properties={row["property"].value: _count(row["triples"]) for row in properties},
-        vocabularies=tuple(row["vocabulary"].value for row in vocabularies),
+        # An IRI with no namespace leaves ?vocabulary unbound (the query skips them too).
+        vocabularies=tuple(row["vocabulary"].value for row in vocabularies if "vocabulary" in row),
         about=tuple((row["property"].value, row["value"]) for row in about),
     )
     with _lock:
