@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from d4sme_kg.errors import QueryError
 from d4sme_kg.queries import StoredQuery
 from d4sme_kg.results import XSD, Term, literal
+from d4sme_kg.sparql import _IRI_FORBIDDEN
 
 #: The declared types and the XSD datatype their values get (None: a plain string).
 TYPES: dict[str, str | None] = {
@@ -33,7 +34,6 @@ _CHECKS = {
     "date": (re.compile(r"\d{4}-\d{2}-\d{2}"), "a date written YYYY-MM-DD"),
     "lang": (re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*"), "a language tag such as ko or en"),
 }
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|\\^`]')
 _CURIE = re.compile(r"(?P<prefix>[A-Za-z][\w.-]*)?:(?P<local>[^\s/]*)")
 _MAX_LENGTH = 2000
 

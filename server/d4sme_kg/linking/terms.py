@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from d4sme_kg.errors import QueryError
+from d4sme_kg.sparql import _IRI_FORBIDDEN
 
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _ESCAPES = {
     "\\": "\\\\",
