@@ -134,10 +134,13 @@ def serve(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
     kg = app.extensions["d4sme_kg"]
 
+    # A remote store is not counted at start: at 10⁶ quads and more a count takes long.
+    counts_at_start = not hasattr(kg.backend, "ready")
+
     def announce(base: str) -> None:
+        what = f"{kg.backend.size()} triples" if counts_at_start else kg.backend.description
         click.echo(
-            f"d4sme-kg serving {kg.backend.size()} triples at {base}/  "
-            f"(SPARQL endpoint: {base}/sparql)",
+            f"d4sme-kg serving {what} at {base}/  (SPARQL endpoint: {base}/sparql)",
             err=True,
         )
 

@@ -286,6 +286,18 @@ def _tokens(text: str, start: int = 0) -> list[tuple[str, str]]:
     ]
 
 
+def positioned_tokens(text: str) -> list[tuple[str, str, int]]:
+    """Every token of ``text``, comments included: its kind, its text and where it starts.
+
+    The kinds are iri, var, pname, word, comment, string and other (one character).
+    """
+    return [
+        (kind, match.group(match.lastindex), match.start(match.lastindex))  # type: ignore[arg-type]
+        for match in _TOKEN.finditer(text, 0, _end(text))
+        if (kind := match.lastgroup)
+    ]
+
+
 def _resolve(kind: str, token: str, prefixes: dict[str, str], base: str) -> str:
     if kind == "iri":
         return _join(base, token[1:-1])

@@ -1,6 +1,13 @@
-"""/healthz: liveness and readiness in one answer, with the triple count."""
+"""/healthz: liveness and readiness in one answer, with the triple count.
+
+Liveness is this process answering; readiness is the store answering too. A remote
+store is ready when it answered a trivial question within the last few seconds (see
+RemoteBackend.ready); a local one always is. The answer says what its count counts.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify
 
@@ -8,24 +15,38 @@ from d4sme_kg import __version__
 
 bp = Blueprint("health", __name__)
 
+#: What a local store's count counts (a remote store says it itself).
+LOCAL_COUNT = "every triple of the store, graph by graph (a triple in two graphs counts twice)"
+
 
 @bp.route("/healthz")
 def healthz() -> Response:
     service = current_app.extensions["d4sme_kg"]
+    backend = service.backend
+    probe = getattr(backend, "ready", None)
     try:
-        triples = service.backend.size()
-        graphs = len(service.backend.graphs())
-        ready = triples >= 0
+        ready = bool(probe()) if probe is not None else True
     except Exception:  # a store that cannot answer is "live but not ready"
-        triples, graphs, ready = -1, 0, False
+        ready = False
+    triples: int | None = None
+    counted_at: str | None = None
+    if ready:
+        try:
+            triples = backend.size()
+            if hasattr(backend, "count"):
+                counted_at = datetime.fromtimestamp(backend.count().at, UTC).isoformat()
+        except Exception:  # a count past the time limit: ready, count unknown
+            triples = None
     response = jsonify(
         {
             "status": "ok" if ready else "unavailable",
             "live": True,
             "ready": ready,
             "triples": triples,
-            "namedGraphs": graphs,
-            "store": service.backend.description,
+            "counted": getattr(backend, "counted", LOCAL_COUNT),
+            "countedAt": counted_at,
+            "namedGraphs": len(backend.graphs()),
+            "store": backend.description,
             "writes": service.writes_enabled,
             "version": __version__,
             "startSeconds": round(service.start_seconds, 3),
