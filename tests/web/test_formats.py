@@ -1,13 +1,17 @@
 """Every route that answers RDF serves the six formats of the one table (issue 13, item 2).
 
 By ``Accept`` (with q-values) on every route, and by suffix where the route has
-suffixes. Each answer is the same graph as the Turtle one (compared as graphs); TriG and
-N-Quads put each triple in the graph it comes from where that is known, else in the
-default graph. A bad ``Accept`` gets 406 with what is served.
+suffixes. Each answer is the same graph as the Turtle one (compared as graphs). In TriG
+and N-Quads a dataset (an export, a Graph Store GET, a named graph) keeps each triple
+in its graph; a document about a resource (an entity, the ontology) and a generated
+graph (a CONSTRUCT, the service description, VoID) are in the default graph, where
+clients such as Comunica read them. A bad ``Accept`` gets 406 with what is served; a
+``format=`` that names nothing leaves the choice to ``Accept``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from urllib.parse import quote
@@ -17,13 +21,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from werkzeug.test import TestResponse
 
 from d4sme_kg.formats import GRAPH_FORMATS, Format
 
 from ..graphs import assert_same_graph
 
 BASE = "https://w3id.org/d4sme-kg/"
-DATA, LINKS, ONTOLOGY = (BASE + "graph/" + g for g in ("data", "links", "ontology"))
+LINKS, ONTOLOGY = (BASE + "graph/" + g for g in ("links", "ontology"))
 CONSTRUCT = "CONSTRUCT WHERE { <https://w3id.org/d4sme-kg/id/kakao> ?p ?o }"
 #: Every route that answers RDF, and the graph its triples come from (None: the default).
 ROUTES: dict[str, tuple[str, str | None]] = {
@@ -31,18 +36,24 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "describe": ("/sparql?query=" + quote(f"DESCRIBE <{BASE}id/kakao>"), None),
     "service description": ("/sparql", None),
     "void": ("/.well-known/void", None),
-    "entity": ("/id/south-korea", "several"),
-    "ontology": ("/ontology", ONTOLOGY),
+    "entity": ("/id/south-korea", None),
+    "ontology": ("/ontology", None),
     "export": ("/export", "several"),
     "store, default graph": ("/store?default", None),
     "store, named graph": ("/store?graph=" + quote(LINKS), LINKS),
     "named graph": ("/graph/links", LINKS),
 }
 #: The routes with suffixes: the suffix goes before any query string.
-SUFFIXED = {"entity": "/id/south-korea", "ontology": "/ontology", "export": "/export"}
-SUFFIXED["named graph"] = "/graph/links"
+SUFFIXED = {
+    "entity": "/id/south-korea",
+    "ontology": "/ontology",
+    "export": "/export",
+    "named graph": "/graph/links",
+    "void": "/.well-known/void",
+}
 FORMATS = {f.name: f for f in GRAPH_FORMATS}
 RDFLIB = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml"}
+IN_DATASET = "http://rdfs.org/ns/void#inDataset"
 
 
 def read(body: bytes, fmt: Format) -> Dataset:
@@ -119,14 +130,37 @@ def test_every_suffix_of_the_table_works(
     assert_same_graph(turtle(route), union(read(reply.data, fmt)))
 
 
-def test_entities_keep_the_graph_of_each_triple(client: FlaskClient) -> None:
-    reply = client.get("/id/south-korea.trig")
-    dataset = read(reply.data, FORMATS["trig"])
+def linked_graphs(reply: TestResponse) -> set[str]:
+    """The named graphs a Link header says the document's triples come from."""
+    return set(re.findall(rf'<([^>]+)>; rel="{re.escape(IN_DATASET)}"', reply.headers["Link"]))
+
+
+def test_entities_are_documents_whose_graphs_are_linked(client: FlaskClient) -> None:
+    dataset = read(client.get("/id/south-korea.trig").data, FORMATS["trig"])
+    assert graph_names(dataset) == {None}
+    # Where each triple comes from: the graphs the Link header names, one /graph/{name}
+    # each (HTML and RDF alike), which hold every triple of the document between them.
+    for accept in ("text/html", "application/n-quads"):
+        reply = client.get("/id/south-korea", headers={"Accept": accept})
+        assert linked_graphs(reply) == {"/graph/data", "/graph/links"}, accept
+    held = Graph()
+    for href in ("/graph/data", "/graph/links"):
+        held.parse(data=client.get(href + ".nt").data, format="nt")
     korea = URIRef(BASE + "id/south-korea")
-    label = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
     same_as = URIRef("https://schema.org/sameAs")
-    assert {str(g) for _, _, _, g in dataset.quads((korea, label, None, None))} == {DATA}
-    assert {str(g) for _, _, _, g in dataset.quads((korea, same_as, None, None))} == {LINKS}
+    assert set(union(dataset)) <= set(held) and (korea, same_as, None) in union(dataset)
+    links = Graph().parse(data=client.get("/graph/links.nt").data, format="nt")
+    assert (korea, same_as, None) in links
+
+
+def test_the_ontology_is_a_document_whose_graph_is_linked(client: FlaskClient) -> None:
+    reply = client.get("/ontology.nq")
+    dataset = read(reply.data, FORMATS["nquads"])
+    assert graph_names(dataset) == {None} and len(dataset) > 100
+    assert linked_graphs(reply) == {"/graph/ontology"}
+    named = read(client.get("/graph/ontology.nq").data, FORMATS["nquads"])
+    assert graph_names(named) == {ONTOLOGY}
+    assert_same_graph(union(named), union(dataset))
 
 
 @pytest.mark.parametrize(
@@ -167,3 +201,100 @@ def test_the_format_parameter_names_any_format_of_the_table(
         path = ROUTES[route][0]
         reply = client.get(f"{path}{'&' if '?' in path else '?'}format={fmt.name}")
         assert (reply.status_code, reply.mimetype) == (200, fmt.media_type), fmt.name
+
+
+def with_format(path: str, value: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}format={value}"
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_a_format_that_names_nothing_leaves_it_to_accept(client: FlaskClient, route: str) -> None:
+    for value in ("bogus", "text/x-nothing", "x" * 200):
+        for fmt in (FORMATS["trig"], FORMATS["xml"]):
+            reply = client.get(
+                with_format(ROUTES[route][0], value), headers={"Accept": fmt.media_type}
+            )
+            assert (reply.status_code, reply.mimetype) == (200, fmt.media_type), (value, fmt.name)
+
+
+def test_the_query_page_for_a_browser_whose_format_names_nothing(client: FlaskClient) -> None:
+    reply = client.get("/sparql?format=bogus", headers={"Accept": "text/html"})
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/")
+    assert client.get("/sparql?format=turtle", headers={"Accept": "text/html"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("rdf xml", "xml"),
+        ("application/rdf xml", "xml"),
+        ("ld json", "jsonld"),
+        ("application/ld json", "jsonld"),
+        ("ld+json", "jsonld"),
+        (" N-Quads ", "nquads"),
+    ],
+)
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_a_space_in_a_format_is_a_plus(
+    client: FlaskClient, route: str, value: str, name: str
+) -> None:
+    # A "+" sent unencoded in a query string arrives as a space.
+    reply = client.get(with_format(ROUTES[route][0], value), headers={"Accept": "text/turtle"})
+    assert (reply.status_code, reply.mimetype) == (200, FORMATS[name].media_type)
+
+
+@pytest.mark.parametrize(
+    ("value", "media_type"),
+    [
+        ("sparql-results xml", "application/sparql-results+xml"),
+        ("application/sparql-results xml", "application/sparql-results+xml"),
+        ("sparql-results json", "application/sparql-results+json"),
+        ("tab-separated-values", "text/tab-separated-values"),
+    ],
+)
+def test_a_space_in_a_result_format_is_a_plus(
+    client: FlaskClient, value: str, media_type: str
+) -> None:
+    query = quote("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+    reply = client.get(f"/sparql?query={query}&format={value}", headers={"Accept": "text/csv"})
+    assert (reply.status_code, reply.mimetype) == (200, media_type)
+
+
+@pytest.mark.parametrize("route", list(SUFFIXED))
+def test_suffixes_are_read_in_any_case(client: FlaskClient, route: str) -> None:
+    for fmt in GRAPH_FORMATS:
+        for suffix in (fmt.suffix.upper(), fmt.suffix.title()):
+            reply = client.get(SUFFIXED[route] + suffix)
+            assert (reply.status_code, reply.mimetype) == (200, fmt.media_type), suffix
+
+
+@pytest.mark.parametrize("route", list(SUFFIXED))
+def test_an_unknown_suffix_is_a_404_naming_the_suffixes(client: FlaskClient, route: str) -> None:
+    for accept in ("text/turtle", "application/json"):
+        reply = client.get(SUFFIXED[route] + ".xyz", headers={"Accept": accept})
+        assert reply.status_code == 404 and reply.mimetype == "application/problem+json"
+        detail = reply.get_json()["detail"]
+        for fmt in GRAPH_FORMATS:
+            assert fmt.suffix in detail, (fmt.suffix, detail)
+
+
+@pytest.mark.parametrize("route", list(SUFFIXED))
+def test_every_suffixed_route_links_its_alternates(client: FlaskClient, route: str) -> None:
+    reply = client.get(SUFFIXED[route], headers={"Accept": "text/turtle"})
+    links = re.findall(r'<([^>]+)>; rel="alternate"; type="([^"]+)"', reply.headers.get("Link", ""))
+    assert {media for _, media in links} == {f.media_type for f in GRAPH_FORMATS}
+    for href, media in links:
+        answer = client.get(href)
+        assert (answer.status_code, answer.mimetype) == (200, media), href
+
+
+@pytest.mark.parametrize(
+    "accept", ["text/html", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"]
+)
+def test_void_in_a_browser_is_turtle_as_text(client: FlaskClient, accept: str) -> None:
+    reply = client.get("/.well-known/void", headers={"Accept": accept})
+    assert (reply.status_code, reply.mimetype) == (200, "text/plain")
+    assert "Accept" in reply.vary
+    shown = Graph().parse(data=reply.data, format="turtle")
+    turtle = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert_same_graph(Graph().parse(data=turtle.data, format="turtle"), shown)

@@ -1,5 +1,7 @@
 """The whole dataset as a file: /export.ttl, .nt, .jsonld, .rdf, .trig, .nq, or /export by Accept.
 
+Suffixes are read in any case (/export.TTL); another suffix is 404, naming the six.
+
 TriG and N-Quads keep every triple in its named graph; the other formats merge them.
 The VoID description that lists these dumps is web.void's.
 """
@@ -8,11 +10,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import NotFound
 
 from d4sme_kg.formats import GRAPH_FORMATS, write_rdf
 from d4sme_kg.web import current_service
-from d4sme_kg.web.negotiation import choose
+from d4sme_kg.web.negotiation import choose, link_header, no_such_suffix, split_suffix
 
 bp = Blueprint("downloads", __name__)
 
@@ -21,20 +22,19 @@ bp = Blueprint("downloads", __name__)
 @bp.route("/export.<suffix>")
 def export(suffix: str | None = None) -> Response:
     """The store as it is now, in the format the suffix names or else the Accept header."""
-    if suffix is None:
-        fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
-    else:
-        found = next((f for f in GRAPH_FORMATS if f.suffix == f".{suffix}"), None)
-        if found is None:
-            offered = ", ".join(f"/export{f.suffix}" for f in GRAPH_FORMATS)
-            raise NotFound(f"no export in {suffix!r}; the exports are {offered}")
-        fmt = found
+    explicit = request.args.get("format")
+    if suffix is not None:
+        explicit = split_suffix("export." + suffix, GRAPH_FORMATS)[1]
+        if explicit is None:
+            raise no_such_suffix(request.path, GRAPH_FORMATS)
+    fmt = choose(request, GRAPH_FORMATS, explicit)
     service = current_service()
     quads = ox.parse(service.backend.dump(), format=ox.RdfFormat.N_QUADS)
     # write_rdf sorts: two downloads of one state are identical.
     response = Response(write_rdf(quads, fmt, service.prefixes), mimetype=fmt.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="d4sme-kg{fmt.suffix}"'
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Link"] = link_header("/export")
     if suffix is None:
         response.vary.add("Accept")
     return response

@@ -2,9 +2,10 @@
 
 The same IRI answers a browser with HTML and an RDF client with any format of the
 table (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) by ``Accept`` (``Vary:
-Accept``) or by suffix (``/id/kakao.ttl``, ``/id/kakao.trig``); TriG and N-Quads keep
-each triple in the named graph it comes from. An unknown slug gives 404 with the
-closest slugs. The HTML shows labels in both
+Accept``) or by suffix (``/id/kakao.ttl``, ``/id/kakao.trig``). The RDF is a document
+about the entity: in TriG and N-Quads too its triples are in the default graph, and
+the ``Link`` header names the named graphs they come from (``void:inDataset``). An
+unknown slug gives 404 with the closest slugs. The HTML shows labels in both
 languages, types, every property with readable labels, incoming links, the Wikidata and
 OECD links, a picture of the neighbourhood, and for every fact every source it comes
 from: first the Korean quotes of the article (the primary source) with their English
@@ -26,8 +27,16 @@ from flask import Blueprint, Response, render_template, request
 from d4sme_kg.formats import GRAPH_FORMATS
 from d4sme_kg.logs import printable
 from d4sme_kg.web.diagram import Edge, Node, legend_entries, neighbourhood_svg
-from d4sme_kg.web.graphs import alternates, quads, rdf_response
-from d4sme_kg.web.negotiation import HTML, choose, prefers_html, split_suffix
+from d4sme_kg.web.graphs import in_dataset, quads, rdf_response
+from d4sme_kg.web.negotiation import (
+    HTML,
+    alternates,
+    choose,
+    link_header,
+    prefers_html,
+    split_suffix,
+    suffixes,
+)
 from d4sme_kg.web.problems import problem
 from d4sme_kg.web.rendering import (
     Namespaces,
@@ -64,19 +73,25 @@ def entity(slug: str) -> Response:
     ns = Namespaces.current()
     iri = ns.entity + slug
     reason = not_an_iri(iri, slug)
+    graphs: list[str] = []
     if reason is not None:
         response = _missing(slug, ns, reason)
     elif fmt is HTML:
         response = _html(iri, slug, ns)
+        if response.status_code == 200:
+            rows = page_rows("entity-graphs", entity=("uri", iri))
+            graphs = [row["g"]["value"] for row in rows]
     else:
         found = quads("entity-quads", entity=("uri", iri))
-        response = rdf_response(found, fmt) if found else _missing(slug, ns)
+        # A document about the entity: its triples in the default graph in every format
+        # (Comunica and the like read an N-Quads document's default graph); which named
+        # graph each comes from, the Link header says (void:inDataset, /graph/{name}).
+        triples = [q.triple for q in found]
+        response = rdf_response(triples, fmt) if found else _missing(slug, ns)
+        graphs = [q.graph_name.value for q in found if isinstance(q.graph_name, ox.NamedNode)]
     response.vary.add("Accept")
     if response.status_code == 200:
-        response.headers["Link"] = ", ".join(
-            f'<{href}>; rel="alternate"; type="{f.media_type}"'
-            for f, href in alternates(f"/id/{slug}")
-        )
+        response.headers["Link"] = link_header(f"/id/{slug}", *in_dataset(graphs))
     return response
 
 
@@ -371,6 +386,8 @@ def _missing(slug: str, ns: Namespaces, reason: str | None = None) -> Response:
     detail = f"there is no entity {iri}"
     if reason is not None:
         detail += f": {reason}"
+    elif "." in slug:
+        detail += f" (a suffix names a format: {suffixes(OFFERED)})"
     if close:
         detail += "; did you mean: " + ", ".join(close)
     if prefers_html(request) or request.args.get("format") == "html":

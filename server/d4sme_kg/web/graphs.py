@@ -9,6 +9,7 @@ An unknown graph is a 404 problem.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -18,10 +19,17 @@ from d4sme_kg.formats import GRAPH_FORMATS, Format, find_format, write_rdf
 from d4sme_kg.logs import printable
 from d4sme_kg.queries import shipped_query
 from d4sme_kg.web import current_service
-from d4sme_kg.web.negotiation import HTML, choose, split_suffix
+from d4sme_kg.web.negotiation import (
+    HTML,
+    alternates,
+    choose,
+    link_header,
+    split_suffix,
+    suffixes,
+)
 from d4sme_kg.web.problems import problem
 from d4sme_kg.web.rendering import Namespaces, cell, cell_html, graph_table, labels, page_language
-from d4sme_kg.web.void import PART_TITLES
+from d4sme_kg.web.void import PART_TITLES, graph_name
 
 bp = Blueprint("graphs", __name__)
 
@@ -30,6 +38,8 @@ OFFERED = (HTML, *GRAPH_FORMATS)
 SHOWN_TRIPLES = 500
 #: How much of an unknown graph's IRI an answer repeats.
 SHOWN_LENGTH = 300
+#: The link relation from a document to a dataset it is part of (VoID).
+IN_DATASET = "http://rdfs.org/ns/void#inDataset"
 
 
 def quads(query: str, **bindings: tuple[Any, ...]) -> list[ox.Quad]:
@@ -41,15 +51,23 @@ def quads(query: str, **bindings: tuple[Any, ...]) -> list[ox.Quad]:
     return [ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in solutions]
 
 
-def rdf_response(found: list[ox.Quad], fmt: Format) -> Response:
-    """``found`` in ``fmt``: each triple in its graph in TriG and N-Quads, once in the others."""
+def rdf_response(found: Iterable[ox.Quad | ox.Triple], fmt: Format) -> Response:
+    """``found`` in ``fmt``: a quad in its graph in TriG and N-Quads, a triple in the
+    default graph; each triple once in the other formats."""
     body = write_rdf(found, fmt, current_service().prefixes)
     return Response(body, mimetype=fmt.media_type)
 
 
-def alternates(path: str) -> list[tuple[Format, str]]:
-    """The RDF formats of a resource at ``path`` and the URL of each (by suffix)."""
-    return [(f, f"{request.script_root}{path}{f.suffix}") for f in GRAPH_FORMATS]
+def in_dataset(graphs: Iterable[str]) -> list[str]:
+    """Links to the named graphs (VoID subsets) a document's triples come from.
+
+    ``rel`` is VoID's ``void:inDataset`` (a document is part of that dataset); each
+    target is the graph's URL here, /graph/{name}, where it dereferences. A graph
+    outside /graph/ is not linked.
+    """
+    service = current_service()
+    names = sorted({name for g in graphs if (name := graph_name(service, g)) is not None})
+    return [f'<{request.script_root}/graph/{name}>; rel="{IN_DATASET}"' for name in names]
 
 
 @bp.route("/graph/<path:name>")
@@ -62,19 +80,14 @@ def named_graph(name: str) -> Response:
         known = ", ".join(sorted(service.backend.graphs()))
         # The name is the client's: shown on one line and not at any length.
         shown = printable(iri)[:SHOWN_LENGTH]
-        return problem(
-            404,
-            "Not Found",
-            f"there is no named graph {shown}; the graphs are: {known}",
-            "not-found",
-        )
+        detail = f"there is no named graph {shown}; the graphs are: {known}"
+        if by_suffix is None and "." in name:
+            detail += f" (a suffix names a format: {suffixes(OFFERED)})"
+        return problem(404, "Not Found", detail, "not-found")
     found = quads("graph-quads", g=("uri", iri))
     response = _page(name, iri, found) if fmt is HTML else rdf_response(found, fmt)
     response.vary.add("Accept")
-    response.headers["Link"] = ", ".join(
-        f'<{href}>; rel="alternate"; type="{f.media_type}"'
-        for f, href in alternates(f"/graph/{name}")
-    )
+    response.headers["Link"] = link_header(f"/graph/{name}")
     return response
 
 

@@ -4,58 +4,66 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Request
+from flask import Request, request
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import NotFound
 from werkzeug.http import parse_accept_header
 
 from d4sme_kg.errors import FormatError
-from d4sme_kg.formats import Format
+from d4sme_kg.formats import GRAPH_FORMATS, Format
+from d4sme_kg.logs import printable
 
 HTML = Format("html", "text/html", ".html", "html", also=("application/xhtml+xml",))
 
 
-def choose(
-    request: Request,
-    offered: tuple[Format, ...],
-    explicit: str | None = None,
-    lenient: bool = False,
-) -> Format:
+def choose(request: Request, offered: tuple[Format, ...], explicit: str | None = None) -> Format:
     """Pick the response format among ``offered``; the first is the default.
 
-    ``explicit`` (a ``format`` parameter or a URL suffix) wins over the Accept header;
-    when nothing offered is acceptable, FormatError (406) names what is offered.
-    ``lenient``: an ``explicit`` name that is not offered is passed over for the Accept
-    header, as Fuseki and Virtuoso do with the ``format`` and ``output`` parameters that
-    clients (SPARQLWrapper) send along with a valid Accept.
+    ``explicit`` (a ``format`` parameter or a URL suffix) wins over the Accept header
+    when it names a format offered here; one that names none is passed over for the
+    Accept header, on every route, as Fuseki and Virtuoso do with the ``format`` and
+    ``output`` parameters clients (SPARQLWrapper) send along with a valid Accept. When
+    nothing offered is acceptable, FormatError (406) names what is offered.
     """
-    key = explicit.strip().lower() if explicit else None
-    if key is not None and len(key) > 100:
-        if not lenient:
-            raise FormatError("the format parameter is too long to name a format")
-        key = None
-    return _choose(request.headers.get("Accept", ""), offered, key, lenient)
+    return _choose(request.headers.get("Accept", ""), offered, _key(explicit))
+
+
+def named(explicit: str | None, offered: tuple[Format, ...]) -> Format | None:
+    """The format of ``offered`` that ``explicit`` names, or None when it names none.
+
+    A format is named by its name, an alias, a media type (or its subtype: ``rdf+xml``,
+    ``ld+json``) or its suffix, in any case. A space is read as "+": a "+" sent
+    unencoded in a URL's query string arrives as one (``format=rdf xml``).
+    """
+    key = _key(explicit)
+    return _named(key, offered) if key else None
+
+
+def _key(explicit: str | None) -> str | None:
+    if not explicit or len(explicit) > 100:  # too long to name any format
+        return None
+    return " ".join(explicit.split()).lower().replace(" ", "+") or None
+
+
+@lru_cache(maxsize=64)
+def _names(fmt: Format) -> frozenset[str]:
+    subtype = fmt.media_type.partition("/")[2]
+    return frozenset(
+        (fmt.name, *fmt.media_types, subtype, fmt.suffix, fmt.suffix.lstrip("."), *fmt.aliases)
+    )
+
+
+def _named(key: str, offered: tuple[Format, ...]) -> Format | None:
+    return next((fmt for fmt in offered if key in _names(fmt)), None)
 
 
 # Clients send the same few Accept headers again and again: the choice is remembered.
 @lru_cache(maxsize=512)
-def _choose(
-    accept_header: str, offered: tuple[Format, ...], key: str | None, lenient: bool = False
-) -> Format:
+def _choose(accept_header: str, offered: tuple[Format, ...], key: str | None) -> Format:
     if key:
-        for fmt in offered:
-            if key in (
-                fmt.name,
-                *fmt.media_types,
-                fmt.suffix,
-                fmt.suffix.lstrip("."),
-                *fmt.aliases,
-            ):
-                return fmt
-        if not lenient:
-            raise FormatError(
-                f"format {key!r} is not offered here; use one of: "
-                + ", ".join(f.name for f in offered)
-            )
+        found = _named(key, offered)
+        if found is not None:
+            return found
     accept = parse_accept_header(accept_header, MIMEAccept)
     if not accept or accept.best == "*/*" and len(accept) == 1:
         return offered[0]
@@ -74,8 +82,9 @@ def _choose(
 def split_suffix(name: str, offered: tuple[Format, ...]) -> tuple[str, str | None]:
     """``name`` without the file suffix of a format in ``offered``, and that format's name.
 
-    ``kakao.trig`` is ``("kakao", "trig")``; a name with no such suffix comes back as it
-    is, with None. The name goes to :func:`choose` as the explicit format.
+    ``kakao.trig`` (or ``kakao.TRIG``: suffixes are read in any case) is
+    ``("kakao", "trig")``; a name with no such suffix comes back as it is, with None. The
+    name goes to :func:`choose` as the explicit format.
     """
     stem, dot, suffix = name.rpartition(".")
     if dot and stem:
@@ -85,14 +94,39 @@ def split_suffix(name: str, offered: tuple[Format, ...]) -> tuple[str, str | Non
     return name, None
 
 
-def html_wins(request: Request, offered: tuple[Format, ...]) -> bool:
-    """True when the Accept header ranks HTML above every format in ``offered``.
+def suffixes(offered: tuple[Format, ...]) -> str:
+    """The suffixes of ``offered``, for a message: ``.html, .ttl, .nt, …``."""
+    return ", ".join(fmt.suffix for fmt in offered if fmt.suffix)
 
-    By q-values, as every other choice here: a client that lists RDF types first and
+
+def no_such_suffix(path: str, offered: tuple[Format, ...]) -> NotFound:
+    """The 404 (a problem document) for ``path``, whose suffix names no format offered."""
+    return NotFound(
+        f"{printable(path)[:300]} names no format by its suffix; the suffixes here are "
+        + suffixes(offered)
+    )
+
+
+def alternates(path: str) -> list[tuple[Format, str]]:
+    """The RDF formats of the resource at ``path`` and the URL of each (by suffix)."""
+    return [(f, f"{request.script_root}{path}{f.suffix}") for f in GRAPH_FORMATS]
+
+
+def link_header(path: str, *links: str) -> str:
+    """A Link header: ``rel="alternate"`` for each RDF format of ``path``, then ``links``."""
+    found = [f'<{href}>; rel="alternate"; type="{f.media_type}"' for f, href in alternates(path)]
+    return ", ".join([*found, *links])
+
+
+def html_wins(request: Request, offered: tuple[Format, ...], explicit: str | None = None) -> bool:
+    """True when HTML is chosen over every format in ``offered``.
+
+    ``explicit`` that names one of them (or HTML) decides; else the Accept header, by
+    q-values as every other choice here: a client that lists RDF types first and
     ``text/html;q=0.2`` last (Comunica) wants the RDF; a browser wants the page.
     """
     try:
-        return _choose(request.headers.get("Accept", ""), (*offered, HTML), None) is HTML
+        return choose(request, (*offered, HTML), explicit) is HTML
     except FormatError:
         return False
 

@@ -2,8 +2,9 @@
 
 HTML for browsers (labels, comments, alignments to the standard vocabularies, domains
 and ranges, one anchor per term so that ``…/ontology#Event`` lands on it); the
-ontology graph in every format of the table by ``Accept`` or suffix (``/ontology.ttl``,
-``/ontology.trig``; TriG and N-Quads put it in its named graph).
+ontology in every format of the table by ``Accept`` or suffix (``/ontology.ttl``,
+``/ontology.trig``), as a document: in TriG and N-Quads too in the default graph, its
+named graph linked in the ``Link`` header (``/graph/ontology`` keeps it in that graph).
 """
 
 from __future__ import annotations
@@ -14,8 +15,15 @@ from flask import Blueprint, Response, render_template, request
 
 from d4sme_kg.formats import GRAPH_FORMATS
 from d4sme_kg.web import current_service
-from d4sme_kg.web.graphs import alternates, quads, rdf_response
-from d4sme_kg.web.negotiation import HTML, choose, split_suffix
+from d4sme_kg.web.graphs import in_dataset, quads, rdf_response
+from d4sme_kg.web.negotiation import (
+    HTML,
+    alternates,
+    choose,
+    link_header,
+    no_such_suffix,
+    split_suffix,
+)
 from d4sme_kg.web.rendering import Namespaces, labels, page_language, page_rows
 
 bp = Blueprint("ontology", __name__)
@@ -40,9 +48,11 @@ SECTIONS = (
 def ontology(suffix: str | None = None) -> Response:
     explicit = request.args.get("format")
     if suffix is not None:
-        # choose() answers 406, with what is offered, for a suffix of no format here.
-        explicit = split_suffix("ontology." + suffix, OFFERED)[1] or suffix
+        explicit = split_suffix("ontology." + suffix, OFFERED)[1]
+        if explicit is None:
+            raise no_such_suffix(request.path, OFFERED)
     fmt = choose(request, OFFERED, explicit)
+    graph = current_service().project.graph_iri("ontology")
     if fmt is HTML:
         lang = page_language()
         body = render_template(
@@ -53,9 +63,12 @@ def ontology(suffix: str | None = None) -> Response:
         )
         response = Response(body, mimetype="text/html")
     else:
-        graph = current_service().project.graph_iri("ontology")
-        response = rdf_response(quads("graph-quads", g=("uri", graph)), fmt)
+        # A document about the ontology: its triples in the default graph in every
+        # format; the named graph they are in is linked (/graph/ontology keeps them there).
+        found = quads("graph-quads", g=("uri", graph))
+        response = rdf_response([q.triple for q in found], fmt)
     response.vary.add("Accept")
+    response.headers["Link"] = link_header("/ontology", *in_dataset([graph]))
     return response
 
 

@@ -32,8 +32,9 @@ def sparql() -> BaseResponse:
     text, default_graphs, named_graphs, params = _read_request(req)
     if text is None:
         # The query page for a browser; the service description for any client that
-        # ranks an RDF format above HTML (Comunica lists text/html at q=0.2).
-        if req.method == "GET" and not req.args.get("format") and html_wins(req, GRAPH_FORMATS):
+        # ranks an RDF format above HTML (Comunica lists text/html at q=0.2) or names
+        # one with format= (a format= that names nothing leaves it to Accept).
+        if req.method == "GET" and html_wins(req, GRAPH_FORMATS, req.args.get("format")):
             return redirect(url_for("pages.query_page"))
         return service_description(current_service(), req)
     service = current_service()
@@ -42,10 +43,10 @@ def sparql() -> BaseResponse:
     # know; one that names nothing offered leaves the choice to Accept.
     explicit = params.get("format") or params.get("output")
     if analysis.form in ("CONSTRUCT", "DESCRIBE"):
-        fmt = choose(req, CONSTRUCT_FORMATS, explicit, lenient=True)
+        fmt = choose(req, CONSTRUCT_FORMATS, explicit)
         graph_format, result_format = fmt.name, "json"
     else:
-        fmt = choose(req, RESULT_FORMATS, explicit, lenient=True)
+        fmt = choose(req, RESULT_FORMATS, explicit)
         graph_format, result_format = "turtle", fmt.name
     answer = service.query(
         text,

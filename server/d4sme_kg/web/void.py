@@ -24,7 +24,13 @@ from d4sme_kg.queries import shipped_query
 from d4sme_kg.results import literal
 from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.web import current_service
-from d4sme_kg.web.negotiation import choose
+from d4sme_kg.web.negotiation import (
+    choose,
+    html_wins,
+    link_header,
+    no_such_suffix,
+    split_suffix,
+)
 
 bp = Blueprint("void", __name__)
 
@@ -197,13 +203,31 @@ def _publisher(add: Any, dataset: ox.NamedNode, stats: Statistics) -> None:
 
 
 @bp.route("/.well-known/void")
-def void() -> Response:
-    """The VoID description of the dataset, in the RDF format the client asks for."""
-    fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
+@bp.route("/.well-known/void.<suffix>")
+def void(suffix: str | None = None) -> Response:
+    """The VoID description of the dataset, in the RDF format the client asks for.
+
+    By suffix (``/.well-known/void.ttl``, in any case; another suffix is 404) or by
+    ``format=`` and ``Accept``. A browser, which ranks HTML above every RDF type, gets
+    the Turtle labelled ``text/plain``: VoID is a document for programs and has no page
+    of its own here (``/id/dataset`` shows what the data says of the dataset, not these
+    counts), a browser shows text/plain where it would download text/turtle, and a 406
+    would show its user nothing. Fuseki answers an Accept that matches nothing with its
+    default syntax the same way; programs asking for no RDF type still get 406.
+    """
+    explicit = request.args.get("format")
+    if suffix is not None:
+        explicit = split_suffix("void." + suffix, GRAPH_FORMATS)[1]
+        if explicit is None:
+            raise no_such_suffix(request.path, GRAPH_FORMATS)
+    readable = suffix is None and html_wins(request, GRAPH_FORMATS, explicit)
+    fmt = GRAPH_FORMATS[0] if readable else choose(request, GRAPH_FORMATS, explicit)
     service = current_service()
     body = write_rdf(void_triples(service, request.url_root), fmt, service.prefixes)
-    response = Response(body, mimetype=fmt.media_type)
-    response.vary.add("Accept")
+    response = Response(body, mimetype="text/plain" if readable else fmt.media_type)
+    response.headers["Link"] = link_header("/.well-known/void")
+    if suffix is None:
+        response.vary.add("Accept")
     return response
 
 
