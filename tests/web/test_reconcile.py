@@ -258,3 +258,46 @@ def test_jsonp_for_0_2_clients(client: FlaskClient) -> None:
     assert text.startswith("jsonp123({") and text.endswith("});")
     assert "service_path" in text  # the 0.2 manifest: JSONP is gone from 1.0
     assert client.get("/reconcile?callback=alert(1)").status_code == 400
+
+
+# -- bare names: a slug is an entity of kg:, a property or type name one of kgo: ---------
+
+
+@pytest.mark.parametrize("pid", ["basedIn", "kgo:basedIn", BASED_IN])
+def test_a_property_by_its_bare_name(client: FlaskClient, pid: str) -> None:
+    condition = {"matchType": "property", "propertyId": pid, "propertyValue": "대한민국"}
+    (found,) = match(client, {"conditions": [name("Kakao"), condition]})
+    assert found[0]["id"] == KG + "kakao"
+    assert found[0]["score"] == 100 and found[0]["match"] is True
+    answer = match_0_2(client, q0={"query": "Kakao", "properties": [{"pid": pid, "v": "대한민국"}]})
+    assert answer["q0"][0]["score"] == 100
+
+
+@pytest.mark.parametrize("kind", ["Organization", "kgo:Organization", KGO + "Organization"])
+def test_a_type_by_its_bare_name(client: FlaskClient, kind: str) -> None:
+    for path in ("/reconcile/extend/propose", "/reconcile/propose_properties"):
+        reply = client.get(path, query_string={"type": kind, "limit": 50})
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+        proposals = reply.get_json()
+        assert proposals["type"] == KGO + "Organization"
+        assert BASED_IN in {p["id"] for p in proposals["properties"]}
+    (found,) = match(client, {"conditions": [name("Paris")], "type": kind})
+    assert KG + "paris" not in {c["id"] for c in found}  # Paris is a place
+
+
+@pytest.mark.parametrize("identifier", ["kakao", "kg:kakao", KG + "kakao"])
+def test_preview_by_a_bare_slug(client: FlaskClient, identifier: str) -> None:
+    reply = client.get("/reconcile/preview", query_string={"id": identifier})
+    assert reply.status_code == 200 and KG + "kakao" in reply.get_data(as_text=True)
+
+
+def test_data_extension_by_bare_names(client: FlaskClient) -> None:
+    extend = {"ids": ["kakao"], "properties": [{"id": "basedIn"}]}
+    (row,) = client.post("/reconcile/extend", json=extend).get_json()["rows"]
+    assert row["id"] == "kakao"  # as asked
+    assert row["properties"][0]["values"][0]["id"] == KG + "south-korea"
+    (found,) = match(
+        client,
+        {"conditions": [name("Kakao"), based_in({"id": "south-korea"})]},
+    )
+    assert found[0]["id"] == KG + "kakao" and found[0]["score"] == 100

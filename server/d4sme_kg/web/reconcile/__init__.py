@@ -45,12 +45,14 @@ from d4sme_kg.web.reconcile.index import (
     Index,
     Property,
     Value,
+    entity_iri,
     expand,
     load_index,
     load_properties,
     load_type_labels,
     load_values,
     primary,
+    term_iri,
 )
 from d4sme_kg.web.reconcile.parsing import Query
 from d4sme_kg.web.reconcile.scoring import candidates
@@ -202,9 +204,12 @@ def extend() -> Response:
 def _extend(query: parsing.Extension, version: str) -> Response:
     service, lang = current_service(), _language()
     known = {p.iri: p for p in load_properties(service)}
-    pids = [expand(p, service.prefixes) for p in query.properties]
+    pids = [term_iri(p, service.prefixes) for p in query.properties]
     properties = [known.get(p) or Property(p, ()) for p in pids]
-    values = load_values(service, query.ids)
+    # Each row under the id as it was asked for (a bare slug too), its values by IRI.
+    iris = {i: entity_iri(i, service.prefixes) for i in query.ids}
+    found = load_values(service, set(iris.values()))
+    values = {i: found.get(iri, []) for i, iri in iris.items()}
     return _answer(documents.extension(version, query.ids, properties, values, lang), [lang])
 
 
@@ -222,7 +227,7 @@ def propose_properties() -> Response:
 
 def _propose() -> Response:
     service, lang = current_service(), _language()
-    kind = expand(request.args.get("type", "").strip(), service.prefixes)
+    kind = term_iri(request.args.get("type", ""), service.prefixes)
     if len(kind) > parsing.MAX_TEXT:
         raise QueryError(f"type is longer than {parsing.MAX_TEXT} characters")
     limit = parsing.parse_count(request.args.get("limit"), "limit", SUGGESTIONS, 500)
@@ -295,7 +300,7 @@ def _ranks(raw: str, names: list[str]) -> int | None:
 def preview() -> Response:
     """An HTML card of one entity, for OpenRefine's preview frame."""
     service, lang = current_service(), _language()
-    identifier = expand(request.args.get("id", "").strip(), service.prefixes)
+    identifier = entity_iri(request.args.get("id", ""), service.prefixes)
     index = load_index(service)
     record = index.records.get(identifier)
     if record is None:

@@ -55,7 +55,11 @@ def manifest(
         for t in default_types(base)
     ]
     document: dict[str, Any] = {
-        "versions": [V02, V1],
+        # The version this manifest is written in, only: a client reads a manifest by the
+        # versions it lists, and no manifest can be valid in both (0.2's suggest services
+        # are objects, 1.0's booleans). The other version is served too, at the same
+        # endpoint, with its own manifest (?version=, Accept; see web.reconcile).
+        "versions": [version],
         "name": SERVICE_NAME.get(lang, SERVICE_NAME["en"]),
         "documentation": root.rsplit("/", 1)[0] + "/",
         "defaultTypes": types,

@@ -216,3 +216,21 @@ def expand(identifier: str, prefixes: Mapping[str, str]) -> str:
     if sep and prefix in prefixes and not local.startswith("//"):
         return prefixes[prefix] + local
     return identifier
+
+
+def entity_iri(identifier: str, prefixes: Mapping[str, str]) -> str:
+    """An entity's IRI: given in full, prefixed (``kg:kakao``) or as its bare slug (``kakao``)."""
+    return _bare(identifier.strip(), prefixes, "kg")
+
+
+def term_iri(identifier: str, prefixes: Mapping[str, str]) -> str:
+    """A property's or type's IRI: in full, prefixed (``kgo:basedIn``, ``schema:Person``)
+    or as the bare name of a term of our ontology (``basedIn``, ``Organization``)."""
+    return _bare(identifier.strip(), prefixes, "kgo")
+
+
+def _bare(identifier: str, prefixes: Mapping[str, str], namespace: str) -> str:
+    """``identifier`` expanded; a bare name (no ":") is one of ``prefixes[namespace]``."""
+    if identifier and ":" not in identifier and namespace in prefixes:
+        return prefixes[namespace] + identifier
+    return expand(identifier, prefixes)

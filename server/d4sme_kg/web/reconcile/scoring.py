@@ -1,11 +1,13 @@
 """Candidates for one reconciliation query, scored 0–100.
 
 A name condition scores by :func:`d4sme_kg.linking.matching.name_score` over every name
-of an entity, in every language; a name that is the entity's identifier (its IRI or a
-prefixed name such as ``kg:kakao``), like a 1.0 ``id`` condition, scores 100. Property
-conditions then take 30 of the 100 points, shared equally (all of them when the query
-names nothing): a value matches an entity's value by identifier, by the literal, or by
-any label of the value in any language (``basedIn`` = 대한민국 finds South Korea).
+of an entity, in every language; a name that is the entity's identifier (its IRI, a
+prefixed name such as ``kg:kakao`` or the bare slug ``kakao``), like a 1.0 ``id``
+condition, scores 100. Property conditions (``basedIn``, ``kgo:basedIn`` or the IRI: a
+bare property or type name is one of our ontology's) then take 30 of the 100 points,
+shared equally (all of them when the query names nothing): a value matches an entity's
+value by identifier, by the literal, or by any label of the value in any language
+(``basedIn`` = 대한민국 finds South Korea).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 from d4sme_kg.linking.matching import name_score
 from d4sme_kg.linking.scoring import normalise
-from d4sme_kg.web.reconcile.index import Index, Record, Value, expand
+from d4sme_kg.web.reconcile.index import Index, Record, Value, entity_iri, expand, term_iri
 from d4sme_kg.web.reconcile.parsing import Condition, EntityValue, PropertyValue, Query
 
 #: Lowest name score that makes an entity a candidate.
@@ -42,7 +44,7 @@ def candidates(
     query: Query, index: Index, read_values: ValueReader, prefixes: Mapping[str, str]
 ) -> list[Scored]:
     """The best candidates for ``query``, best first, at most ``query.limit``."""
-    wanted = {expand(t, prefixes) for t in query.types}
+    wanted = {term_iri(t, prefixes) for t in query.types}
     pool = [r for r in index.records.values() if not wanted or wanted & set(r.types)]
     names = [c for c in query.conditions if c.match_type in ("name", "id")]
     properties = [c for c in query.conditions if c.match_type == "property"]
@@ -88,13 +90,12 @@ def _name(condition: Condition, record: Record, prefixes: Mapping[str, str]) -> 
 
 def _is(identifier: str, iri: str, prefixes: Mapping[str, str]) -> bool:
     """True when ``identifier`` names ``iri``: in full, prefixed, or as the bare slug."""
-    identifier = identifier.strip()
-    return expand(identifier, prefixes) == iri or prefixes.get("kg", "\0") + identifier == iri
+    return entity_iri(identifier, prefixes) == iri
 
 
 def _holds(condition: Condition, values: list[Value], prefixes: Mapping[str, str]) -> bool:
     """Whether the entity's ``values`` satisfy ``condition``, by its quantifier."""
-    pid = expand(condition.property, prefixes)
+    pid = term_iri(condition.property, prefixes)
     own = [v for v in values if v.property == pid]
     found = [any(_matches(w, v, prefixes) for v in own) for w in condition.values]
     if condition.quantifier == "all":
@@ -106,7 +107,7 @@ def _holds(condition: Condition, values: list[Value], prefixes: Mapping[str, str
 
 def _matches(wanted: PropertyValue, value: Value, prefixes: Mapping[str, str]) -> bool:
     if isinstance(wanted, EntityValue):
-        return value.kind == "uri" and expand(wanted.id.strip(), prefixes) == value.value
+        return value.kind == "uri" and entity_iri(wanted.id, prefixes) == value.value
     if isinstance(wanted, bool):
         return value.datatype == XSD + "boolean" and value.value == str(wanted).lower()
     if isinstance(wanted, int | float):
