@@ -7,11 +7,10 @@ export (``/export.nt``): another engine over the same data.
 from __future__ import annotations
 
 import functools
-import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from rdflib.namespace import XSD
 from rdflib.query import ResultRow
 from rdflib.term import Node
 
-from ..servers import http
+from ..servers import http, loopback_http
 from .conftest import run_comunica
 
 KG = Namespace("https://w3id.org/d4sme-kg/id/")
@@ -113,15 +112,8 @@ def static_files(folder: Path) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    handler = functools.partial(Files, directory=str(folder))
-    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            thread.join(timeout=5)
+    with loopback_http(functools.partial(Files, directory=str(folder))) as url:
+        yield url
 
 
 def from_comunica(bindings: list[dict[str, dict[str, str]]]) -> Counter[Solution]:

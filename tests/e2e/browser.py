@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,3 +43,23 @@ def launch(playwright: Playwright, executable: str) -> Browser:
     return playwright.chromium.launch(
         executable_path=executable, args=list(CHROMIUM_ARGS), timeout=30_000
     )
+
+
+def required() -> tuple[str, ModuleType]:
+    """The Chromium to drive and ``playwright.sync_api``, or the calling test module is
+    skipped with what to install (call it at module level)."""
+    import pytest
+
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip(
+            "no Chromium at /usr/bin/chromium (or $CHROMIUM_PATH): install the `chromium` "
+            "package to run the browser tests",
+            allow_module_level=True,
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api",
+        reason="the Python package `playwright` is not installed (pip install playwright; "
+        "no browser download is needed, the system's Chromium is used)",
+    )
+    return executable, sync_api

@@ -16,20 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ..servers import d4sme_server
-from .browser import chromium_path, launch
+from .browser import launch, required
 
-CHROMIUM = chromium_path()
-if CHROMIUM is None:
-    pytest.skip(
-        "no Chromium at /usr/bin/chromium (or $CHROMIUM_PATH): install the `chromium` "
-        "package to run the browser tests",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip(
-    "playwright.sync_api",
-    reason="the Python package `playwright` is not installed (pip install playwright; "
-    "no browser download is needed, the system's Chromium is used)",
-)
+CHROMIUM, sync_api = required()
 
 pytestmark = pytest.mark.browser
 

@@ -11,30 +11,18 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from ..servers import ServerURL, d4sme_server, http
-from .browser import chromium_path, launch
+from ..servers import ServerURL, d4sme_server, http, loopback_http
+from .browser import launch, required
 
-CHROMIUM = chromium_path()
-if CHROMIUM is None:
-    pytest.skip(
-        "no Chromium at /usr/bin/chromium (or $CHROMIUM_PATH): install the `chromium` "
-        "package to run the browser tests",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip(
-    "playwright.sync_api",
-    reason="the Python package `playwright` is not installed (pip install playwright; "
-    "no browser download is needed, the system's Chromium is used)",
-)
+CHROMIUM, sync_api = required()
 
 pytestmark = pytest.mark.browser
 
@@ -132,14 +120,8 @@ def other_origin() -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    with ThreadingHTTPServer(("127.0.0.1", 0), Page) as httpd:
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            thread.join(timeout=5)
+    with loopback_http(Page) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
