@@ -208,20 +208,12 @@ def query(
     request = QueryRequest(
         text, result_format=chosen, graph_format=chosen, timeout=timeout, bindings=bindings
     )
-    from d4sme_kg.store.engine import EngineError
-    from d4sme_kg.store.pool import QueryTimeout
+    if endpoint:
+        from d4sme_kg.store.remote import RemoteBackend
 
-    try:
-        if endpoint:
-            from d4sme_kg.store.remote import RemoteBackend
-
-            answer = RemoteBackend(endpoint, timeout=timeout).query(request)
-        else:
-            answer = _local_answer(project, request)
-    except EngineError as error:
-        raise QueryError(error.message) from None
-    except QueryTimeout as error:
-        raise KGError(str(error)) from None
+        answer = RemoteBackend(endpoint, timeout=timeout).query(request)
+    else:
+        answer = _local_answer(project, request)
     if table and not graph_result:
         click.echo(render_table(json.loads(answer.body)))
     else:

@@ -1,7 +1,9 @@
 """The project's one error vocabulary.
 
-Every expected failure is a :class:`KGError`; the CLI prints it as one line and exits
-with ``exit_code``, the web layer maps ``http_status`` to an RFC 9457 problem.
+Every expected failure is a :class:`KGError` (the engine's and the evaluator pool's
+too: store.engine.EngineError, store.pool.QueryTimeout and PoolBusy); the CLI prints it
+as one line and exits with ``exit_code``, the web layer renders it, in one handler
+(web.problems), as an RFC 9457 problem with ``http_status``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ class KGError(Exception):
     closes_connection = False
     #: Over HTTP: seconds a client should wait before trying again (Retry-After).
     retry_after: int | None = None
+    #: Over HTTP: the last segment of the problem type URI (empty: the class name in
+    #: lower case).
+    slug = ""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -25,6 +30,29 @@ class KGError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def detail(self) -> str:
+        """What a client is told (the message, unless it is not theirs to see)."""
+        return self.message
+
+    @property
+    def page_title(self) -> str:
+        """The title of the alert when a page shows this error inline."""
+        return self.title
+
+    @property
+    def page_status(self) -> int:
+        """The status of a page that shows this error inline."""
+        return self.http_status
+
+    def problem_fields(self) -> dict[str, object]:
+        """Members of the problem document beside type, title, status and detail."""
+        return {}
+
+    def logged(self) -> str | None:
+        """What the server logs of this error as an error of its own, if anything."""
+        return None
 
 
 class ProjectError(KGError):

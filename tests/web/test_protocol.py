@@ -10,8 +10,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from d4sme_kg.store.engine import EngineError
-from d4sme_kg.web.problems import EXPECTED_SHOWN, engine_detail, shorten_expected
+from d4sme_kg.store.engine import EXPECTED_SHOWN, EngineError, shorten_expected
 
 from ..servers import http
 
@@ -182,8 +181,8 @@ def test_syntax_error_keeps_the_position_and_a_short_expected_list(server: str) 
 )
 def test_shorten_expected(message: str, shortened: str | None) -> None:
     assert shorten_expected(message) == (shortened or message)
-    assert engine_detail(EngineError("syntax", message)) == (shortened or message)
-    assert engine_detail(EngineError("evaluation", message)) == message
+    assert EngineError("syntax", message).detail == (shortened or message)
+    assert EngineError("evaluation", message).detail == message
 
 
 def test_bad_requests(server: str) -> None:

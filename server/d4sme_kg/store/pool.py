@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from d4sme_kg.errors import KGError
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.stacks import engine_thread
 
@@ -31,16 +32,29 @@ log = logging.getLogger(__name__)
 StoreFactory = Callable[[], Any]
 
 
-class QueryTimeout(Exception):
+class QueryTimeout(KGError):
     """The request ran past its limit; its evaluator was stopped."""
+
+    title = "Query timed out"
+    http_status = 503
+    retry_after = 1
+    slug = "timeout"
 
     def __init__(self, seconds: float) -> None:
         super().__init__(f"the query ran past the {seconds:g} s limit and was stopped")
         self.seconds = seconds
 
+    def problem_fields(self) -> dict[str, object]:
+        return {"limitSeconds": self.seconds}
 
-class PoolBusy(Exception):
+
+class PoolBusy(KGError):
     """Every evaluator stayed busy for the whole time limit."""
+
+    title = "Server busy"
+    http_status = 503
+    retry_after = 1
+    slug = "busy"
 
 
 class _Evaluator:

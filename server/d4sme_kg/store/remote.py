@@ -336,11 +336,12 @@ class RemoteTimeLimit(QueryTimeout):
     def __init__(self, seconds: float, words: str, partial: bool = False) -> None:
         super().__init__(seconds)
         sent = ", and the part of the answer it sent is refused" if partial else ""
-        self.args = (
+        self.message = (
             f"the remote store stopped the query at its own time limit{sent} "
             f"({' '.join(words.split())[:MESSAGE_LENGTH]}): ask for less, or raise the "
-            "remote's limit (Virtuoso: MaxQueryExecutionTime in its [SPARQL] settings)",
+            "remote's limit (Virtuoso: MaxQueryExecutionTime in its [SPARQL] settings)"
         )
+        self.args = (self.message,)
 
 
 #: How Virtuoso says a query ran past its time limit.

@@ -19,10 +19,9 @@ from d4sme_kg.formats import RESULT_FORMATS, Format
 from d4sme_kg.parameters import bind_values
 from d4sme_kg.queries import StoredQuery, public_queries
 from d4sme_kg.sparql import analyse
-from d4sme_kg.store.engine import EngineError
 from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import HTML, choose
-from d4sme_kg.web.problems import engine_detail, problem
+from d4sme_kg.web.problems import page_error, problem
 from d4sme_kg.web.protocol import CONSTRUCT_FORMATS, requested_timeout
 from d4sme_kg.web.rendering import graph_table, page_language, result_table
 
@@ -119,9 +118,7 @@ def _page(query: StoredQuery, form: str, values: dict[str, str]) -> Response:
         )
         table = graph_table(answer.body, lang) if graph else result_table(answer.body, lang)
     except KGError as failure:
-        error, status = {"title": failure.title, "detail": failure.message}, failure.http_status
-    except EngineError as failure:
-        error, status = {"title": "Query error", "detail": engine_detail(failure)}, 400
+        error, status = page_error(failure)
     shown: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
     downloads = [
         (f.name, url_for("named_queries.run", **{**shown, "name": query.name, "format": f.name}))

@@ -16,11 +16,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from d4sme_kg.errors import KGError
 from d4sme_kg.formats import RESULT_FORMATS
 from d4sme_kg.queries import StoredQuery
-from d4sme_kg.store.engine import EngineError
 from d4sme_kg.web import current_service
 from d4sme_kg.web.diagram import Edge, Node, article_svg, legend_entries
 from d4sme_kg.web.named_queries import named
-from d4sme_kg.web.problems import engine_detail
+from d4sme_kg.web.problems import page_error
 from d4sme_kg.web.protocol import CONSTRUCT_FORMATS, query_form
 from d4sme_kg.web.rendering import (
     Namespaces,
@@ -78,9 +77,7 @@ def query_page() -> BaseResponse:
             )
             table = graph_table(answer.body, lang) if graph else result_table(answer.body, lang)
         except KGError as failure:
-            error, status = {"title": failure.title, "detail": failure.message}, failure.http_status
-        except EngineError as failure:
-            error, status = {"title": "Query error", "detail": engine_detail(failure)}, 400
+            error, status = page_error(failure)
     if text is None:
         name = chosen if chosen in examples else EXAMPLE
         text = examples[name].text if name in examples else FALLBACK
