@@ -134,11 +134,9 @@ def serve(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
     kg = app.extensions["d4sme_kg"]
 
-    # A remote store is not counted at start: at 10⁶ quads and more a count takes long.
-    counts_at_start = not hasattr(kg.backend, "ready")
-
     def announce(base: str) -> None:
-        what = f"{kg.backend.size()} triples" if counts_at_start else kg.backend.description
+        # A remote store is not counted at start: at 10⁶ quads and more a count takes long.
+        what = f"{kg.size()} triples" if kg.local else kg.description
         click.echo(
             f"d4sme-kg serving {what} at {base}/  (SPARQL endpoint: {base}/sparql)",
             err=True,
@@ -152,8 +150,8 @@ def serve(
         body_slots=kg.settings.body_slots,
         query_timeout=timeout,
         on_ready=announce,
-        on_fork=kg.backend.start,
-        on_exit=kg.backend.close,
+        on_fork=kg.start,
+        on_exit=kg.close,
     )
     run(app, server, options)
 
@@ -235,11 +233,14 @@ def _local_answer(project: Project, request: QueryRequest):  # type: ignore[no-u
     )
     service = open_service(settings)
     try:
-        service.check_query(request.text, [], [])
-        request.prefixes = service.prefixes
-        return service.backend.query(request)
+        return service.query(
+            request.text,
+            result_format=request.result_format,
+            graph_format=request.graph_format,
+            bindings=request.bindings,
+        )
     finally:
-        service.backend.close()
+        service.close()
 
 
 def _resolve(project: Project, query: str, params: tuple[str, ...]) -> tuple[str, dict[str, Term]]:

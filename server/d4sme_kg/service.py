@@ -25,6 +25,7 @@ from rdflib import Graph
 from d4sme_kg.errors import KGError, NestedTooDeeply, QueryError, TooLarge
 from d4sme_kg.namespaces import prefixes
 from d4sme_kg.project import Project
+from d4sme_kg.queries import shipped_query
 from d4sme_kg.sparql import MAX_NESTING, Analysis, add_using, analyse
 from d4sme_kg.store import Backend, QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.stacks import on_engine_stack
@@ -174,6 +175,56 @@ class KnowledgeGraphService:
         self.prefixes = {p: str(ns) for p, ns in prefixes(project.base).items()}
         self.start_seconds = time.monotonic() - started
 
+    # -- the store -------------------------------------------------------------------------
+
+    @property
+    def description(self) -> str:
+        """What the store is ("in-memory pyoxigraph store", a folder, an endpoint)."""
+        return self.backend.description
+
+    @property
+    def local(self) -> bool:
+        """True when this process holds the store (in memory or on disk), not a remote."""
+        from d4sme_kg.store.local import LocalBackend
+
+        return isinstance(self.backend, LocalBackend)
+
+    def start(self) -> None:
+        """Start what answers queries in this process (see Backend.start)."""
+        self.backend.start()
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def size(self) -> int:
+        """Triples in the store, graph by graph."""
+        return self.backend.size()
+
+    def graphs(self) -> list[str]:
+        """The IRIs of the store's named graphs."""
+        return self.backend.graphs()
+
+    def dump(self) -> bytes:
+        """The whole store as N-Quads."""
+        return self.backend.dump()
+
+    def graph_content(self, graph: str | None, graph_format: str) -> bytes:
+        """The triples of ``graph`` (None: the default graph), whole, in ``graph_format``."""
+        if graph is None:
+            text, bindings = shipped_query("system/default-graph-content"), {}
+        else:
+            text, bindings = shipped_query("system/graph-content"), {"g": ("uri", graph)}
+        request = QueryRequest(
+            text,
+            graph_format=graph_format,
+            timeout=self.settings.timeout,
+            max_rows=10**9,
+            prefixes=self.prefixes,
+            bindings=bindings,
+            default_graphs=[""] if graph is None else [],
+        )
+        return self.backend.query(request).body
+
     # -- reading ---------------------------------------------------------------------------
 
     def check_query(
@@ -297,12 +348,9 @@ class KnowledgeGraphService:
             text = add_using(text, using_graphs or [], using_named_graphs or [])
         except ValueError as error:
             raise QueryError(str(error)) from None
-        diff = getattr(self.backend, "diff", None)
-        if diff is None:
-            return self._write(lambda scratch: scratch.update(text, base_iri=base_iri))
         # Evaluated where the time limit holds: an update is a query over the whole store
         # too, and one that ran for ever would hold the write lock for ever.
-        return self._write(None, lambda: diff(text, base_iri, self.settings.timeout))
+        return self._write(None, lambda: self.backend.diff(text, base_iri, self.settings.timeout))
 
     def replace_graph(
         self, graph: str | None, data: bytes, fmt: ox.RdfFormat, merge: bool
@@ -330,12 +378,11 @@ class KnowledgeGraphService:
         )
 
     def _write(self, change: Any, diff: Any = None) -> dict[str, int]:
-        lock = getattr(self.backend, "write_lock", None)
-        if not self.backend.writable or lock is None:
+        if not self.backend.writable:
             raise Forbidden("this store does not accept writes")
         # Validation and commit are one critical section: a write validated against data
         # that another write then changes could commit a state nobody validated.
-        with lock:
+        with self.backend.write_lock:
             current = self.backend.dump()
             if diff is None:
                 added, removed = on_engine_stack(lambda: self._validated_change(current, change))

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -99,6 +100,14 @@ class Backend(Protocol):
     def size(self) -> int: ...
 
     def dump(self) -> bytes: ...
+
+    @property
+    def write_lock(self) -> AbstractContextManager[Any]:
+        """Held while a write is validated and committed: one write at a time."""
+
+    def diff(self, update: str, base_iri: str | None, timeout: float) -> tuple[bytes, bytes]:
+        """What ``update`` would add and remove (N-Quads), worked out under ``timeout``;
+        the store is not changed."""
 
     def apply(self, add: bytes, remove: bytes) -> None: ...
 

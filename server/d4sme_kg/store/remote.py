@@ -14,6 +14,7 @@ silent success; see :mod:`d4sme_kg.store.remote_text` for how the text is sent.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
 import re
@@ -21,6 +22,7 @@ import threading
 import time
 import urllib.error
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
@@ -187,6 +189,13 @@ class RemoteBackend:
 
     def dump(self) -> bytes:
         raise StoreUnavailable("a remote store cannot be dumped through this service")
+
+    @property
+    def write_lock(self) -> AbstractContextManager[Any]:
+        return contextlib.nullcontext()  # nothing is ever written through this service
+
+    def diff(self, update: str, base_iri: str | None, timeout: float) -> tuple[bytes, bytes]:
+        raise StoreUnavailable("writes are not offered on a remote store")
 
     def apply(self, add: bytes, remove: bytes) -> None:
         raise StoreUnavailable("writes are not offered on a remote store")

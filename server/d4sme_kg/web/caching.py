@@ -70,9 +70,7 @@ class StoreVersion:
 
 def register_caching(app: Flask) -> None:
     """Tag the read answers of a store this app holds; count its writes."""
-    from d4sme_kg.store.local import LocalBackend
-
-    if not isinstance(app.extensions["d4sme_kg"].backend, LocalBackend):
+    if not app.extensions["d4sme_kg"].local:
         return
     app.extensions["d4sme_kg_version"] = StoreVersion()
     app.before_request(answer_a_current_copy)

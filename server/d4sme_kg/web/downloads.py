@@ -29,7 +29,7 @@ def export(suffix: str | None = None) -> Response:
             raise no_such_suffix(request.path, GRAPH_FORMATS)
     fmt = choose(request, GRAPH_FORMATS, explicit)
     service = current_service()
-    quads = ox.parse(service.backend.dump(), format=ox.RdfFormat.N_QUADS)
+    quads = ox.parse(service.dump(), format=ox.RdfFormat.N_QUADS)
     # write_rdf sorts: two downloads of one state are identical.
     response = Response(write_rdf(quads, fmt, service.prefixes), mimetype=fmt.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="d4sme-kg{fmt.suffix}"'

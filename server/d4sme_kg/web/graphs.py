@@ -76,8 +76,8 @@ def named_graph(name: str) -> Response:
     fmt = choose(request, OFFERED, by_suffix or request.args.get("format"))
     service = current_service()
     iri = service.project.graph_iri(name)
-    if iri not in service.backend.graphs():
-        known = ", ".join(sorted(service.backend.graphs()))
+    if iri not in service.graphs():
+        known = ", ".join(sorted(service.graphs()))
         # The name is the client's: shown on one line and not at any length.
         shown = printable(iri)[:SHOWN_LENGTH]
         detail = f"there is no named graph {shown}; the graphs are: {known}"

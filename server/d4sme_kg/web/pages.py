@@ -96,7 +96,7 @@ def query_page() -> BaseResponse:
         downloads=downloads,
         examples=main_queries,
         sections=sections,
-        triples=current_service().backend.size(),
+        triples=current_service().size(),
         result_formats=[f.name for f in RESULT_FORMATS],
         graph_formats=[f.name for f in CONSTRUCT_FORMATS],
         ran=table is not None,

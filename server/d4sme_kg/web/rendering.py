@@ -57,7 +57,7 @@ def lang_term(lang: str) -> tuple[Any, ...]:
 def _cached(what: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """``build()`` once per store state (its size and graphs) and ``what``."""
     service = current_service()
-    key = (what, service.backend.size(), tuple(service.backend.graphs()))
+    key = (what, service.size(), tuple(service.graphs()))
     cache: dict[Any, dict[str, Any]] = current_app.extensions.setdefault("d4sme_kg_pages", {})
     with _cache_lock:
         found = cache.get(key)

@@ -13,7 +13,6 @@ from werkzeug.exceptions import UnsupportedMediaType
 from d4sme_kg.errors import KGError, QueryError
 from d4sme_kg.formats import GRAPH_FORMATS, find_format, oxigraph_format, write_rdf
 from d4sme_kg.service import Forbidden, KnowledgeGraphService
-from d4sme_kg.store import QueryRequest
 from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import choose
 
@@ -70,15 +69,15 @@ def graph_store() -> Response:
     graph = _target_graph()
     if request.method in ("GET", "HEAD"):
         service = current_service()
-        if graph is not None and graph not in service.backend.graphs():
+        if graph is not None and graph not in service.graphs():
             raise NotFoundGraph(f"graph <{graph}> is not in the store")
         fmt = choose(request, GRAPH_FORMATS, request.args.get("format"))
         if fmt.quads and graph is not None:
             # TriG and N-Quads hold the triples in the graph they come from.
-            read = ox.parse(_graph_body(service, graph, "nt"), format=ox.RdfFormat.N_TRIPLES)
+            read = ox.parse(service.graph_content(graph, "nt"), format=ox.RdfFormat.N_TRIPLES)
             body = write_rdf((q.triple for q in read), fmt, service.prefixes, graph=graph)
         else:
-            body = _graph_body(service, graph, fmt.name)
+            body = service.graph_content(graph, fmt.name)
         response = Response(b"" if request.method == "HEAD" else body, mimetype=fmt.media_type)
         response.vary.add("Accept")
         return response
@@ -94,7 +93,7 @@ def graph_store() -> Response:
         ) from None
     if fmt.quads:
         raise UnsupportedMediaType("send one graph (Turtle, N-Triples, JSON-LD or RDF/XML)")
-    created = graph is not None and graph not in service.backend.graphs()
+    created = graph is not None and graph not in service.graphs()
     result = service.replace_graph(
         graph, request.get_data(), oxigraph_format(fmt), merge=request.method == "POST"
     )
@@ -114,39 +113,6 @@ def _target_graph() -> str | None:
     if has_default == (graph is not None):
         raise QueryError("name exactly one graph: ?graph=IRI or ?default")
     return graph
-
-
-def _graph_body(service: KnowledgeGraphService, graph: str | None, fmt: str) -> bytes:
-    from d4sme_kg.queries import shipped_query
-
-    if graph is None:
-        text = shipped_query("system/default-graph-content")
-        answer = service.backend.query(_request(service, text, fmt, default_graph=True))
-    else:
-        answer = service.backend.query(
-            _request(
-                service, shipped_query("system/graph-content"), fmt, bindings={"g": ("uri", graph)}
-            )
-        )
-    return answer.body
-
-
-def _request(
-    service: KnowledgeGraphService,
-    text: str,
-    fmt: str,
-    default_graph: bool = False,
-    bindings: dict[str, tuple[str, ...]] | None = None,
-) -> QueryRequest:
-    return QueryRequest(
-        text,
-        graph_format=fmt,
-        timeout=service.settings.timeout,
-        max_rows=10**9,
-        prefixes=service.prefixes,
-        bindings=bindings or {},
-        default_graphs=[""] if default_graph else [],
-    )
 
 
 __all__ = ["bp", "ox"]
