@@ -157,6 +157,52 @@ def stats(project: Project, fmt: str) -> None:
         click.echo(result.text())
 
 
+@cli.command()
+@click.option(
+    "--store",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the new on-disk store (absent, empty, or left by an unfinished load).",
+)
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def load(folder: Path, files: tuple[Path, ...]) -> None:
+    """Load RDF files into an on-disk store for `serve --store DIR` (no validation)."""
+    import time
+
+    from d4sme_kg.store.disk import load_disk_store
+
+    started = time.monotonic()
+    terminal = sys.stderr.isatty()
+    counts = load_disk_store(folder, files, _show_progress if terminal else None)
+    seconds = time.monotonic() - started
+    if terminal:
+        click.echo("\r\033[K", nl=False, err=True)
+    click.echo(
+        f"loaded {counts.triples:,} triples in {len(counts.graphs)} named graphs into "
+        f"{folder} in {seconds:.1f} s ({counts.triples / max(seconds, 1e-9):,.0f} triples/s)",
+        err=True,
+    )
+
+
+def _show_progress(progress: Any) -> None:
+    """One line, redrawn: quads (or megabytes), rate, share done and time left."""
+    width = 30
+    done = progress.read / progress.total if progress.total else 1.0
+    bar = "#" * int(done * width)
+    if progress.quads:
+        amount = f"{progress.quads:,} quads  {progress.rate:,.0f}/s"
+    else:
+        amount = (
+            f"{progress.read / 1e6:,.0f} MB  {progress.read / 1e6 / progress.seconds:,.1f} MB/s"
+        )
+    left = progress.left
+    eta = f"{int(left) // 60}:{int(left) % 60:02d} left" if left is not None else ""
+    click.echo(f"\r[{bar:<{width}}] {done:4.0%}  {amount}  {eta}\033[K", nl=False, err=True)
+
+
 def _register_service_commands() -> None:
     from d4sme_kg.commands import query, serve
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
 import os
+import pickle
 import time
 from collections.abc import Callable
 from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -29,6 +33,11 @@ log = logging.getLogger(__name__)
 
 #: A validation under way: called, it waits for the report.
 Pending = Callable[[], ValidationReport]
+T = TypeVar("T")
+
+#: The largest on-disk store validated with SHACL at start. Validating reads the store
+#: into rdflib: 59 s and 280 MB for 10⁵ synthetic triples (benchmarks/README.md).
+SHACL_AT_START_MAX = 100_000
 
 
 class DataDoesNotConform(KGError):
@@ -51,13 +60,9 @@ def open_service(
     ``meanwhile`` is called once, while the validation runs if there is one; it must
     neither fork nor start threads (the web app imports and registers its routes).
     """
+    from d4sme_kg.store.disk import fill_disk_store, is_loaded, load_disk_store, read_counts
     from d4sme_kg.store.inline import retire_this_process
-    from d4sme_kg.store.local import (
-        LocalBackend,
-        create_disk_store,
-        disk_store_is_loaded,
-        load_files,
-    )
+    from d4sme_kg.store.local import LocalBackend, load_files
 
     started = time.monotonic()
     project = Project.from_root(settings.root, settings.base_iri)
@@ -79,11 +84,31 @@ def open_service(
         return KnowledgeGraphService(settings, project, remote, None, started)
 
     disk = None if settings.store == "memory" else Path(settings.store).expanduser()
-    if disk is not None and disk_store_is_loaded(disk):
+    if disk is not None and settings.data_files and not is_loaded(disk):
+        # Streamed into the store by pyoxigraph's bulk loader, never copied in memory
+        # here; then opened as a store from an earlier start.
+        files = [Path(f) for f in settings.data_files]
+        counts = _apart(partial(load_disk_store, disk, files), f"loading {disk}")()
+        log.info("loaded %d triples into %s", counts.triples, disk)
+    if disk is not None and is_loaded(disk):
         # A store from an earlier start is checked again: a crash, a bug or a hand
-        # that changed it since would otherwise be served without a word.
+        # that changed it since would otherwise be served without a word. Past
+        # SHACL_AT_START_MAX triples it is not: the check would take minutes.
         shapes = load_project(project, ["shapes"]).parts["shapes"]
-        pending = _start_on_disk(disk, project, shapes) if settings.validate else None
+        pending = None
+        if settings.validate:
+            kept = read_counts(disk)
+            if kept is not None and kept.triples > SHACL_AT_START_MAX:
+                log.warning(
+                    "the store at %s holds %d triples, more than the %d validated at "
+                    "start: it is served without a SHACL validation",
+                    disk,
+                    kept.triples,
+                    SHACL_AT_START_MAX,
+                )
+            else:
+                work = partial(_validate_on_disk, disk, project, shapes)
+                pending = _apart(work, f"the validation of {disk}")
         _call(meanwhile)
         _check(pending, f"the store at {disk}")
         backend = LocalBackend(
@@ -109,7 +134,7 @@ def open_service(
     _call(meanwhile)
     _check(pending, "the data")
     if disk is not None:
-        create_disk_store(disk, store)
+        fill_disk_store(disk, store)
         del store
         backend = LocalBackend(
             None, disk, settings.workers, writable, on_runaway, not settings.server
@@ -119,6 +144,48 @@ def open_service(
             store, None, settings.workers, writable, on_runaway, not settings.server
         )
     return KnowledgeGraphService(settings, project, backend, shapes, started)
+
+
+def _apart(work: Callable[[], T], what: str) -> Callable[[], T]:
+    """Run ``work`` in a forked process, whose memory goes with it; wait when called.
+
+    Loading (RocksDB's buffers) and validating (the store read into rdflib, about
+    2.8 KB a triple) leave memory behind that the allocator keeps: done here, the
+    serving process and its forked workers would keep it too. An expected error
+    (KGError) comes back as itself.
+    """
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_run_apart, args=(writer, work))
+    child.start()
+    writer.close()
+
+    def outcome() -> T:
+        try:
+            result = pickle.loads(reader.recv_bytes())
+        except EOFError:
+            raise StoreUnavailable(f"{what} ended without an answer") from None
+        finally:
+            reader.close()
+            child.join()
+        if isinstance(result, KGError):
+            raise result
+        return cast(T, result)
+
+    return outcome
+
+
+def _run_apart(writer: Connection, work: Callable[[], object]) -> None:
+    try:
+        result = work()
+    except KGError as error:
+        result = error
+    writer.send_bytes(pickle.dumps(result))
+    writer.close()
+
+
+def _validate_on_disk(disk: Path, project: Project, shapes: Graph) -> ValidationReport:
+    return _start_on_disk(disk, project, shapes)()
 
 
 def _start_on_disk(disk: Path, project: Project, shapes: Graph) -> Pending:

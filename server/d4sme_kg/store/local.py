@@ -7,7 +7,7 @@ processes on every request, but for the queries that sort (store.split).
 
 from __future__ import annotations
 
-import gc
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -15,16 +15,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from d4sme_kg.formats import format_for_path, oxigraph_format
 from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
+from d4sme_kg.store.disk import StoreCounts, count_store, rdf_format, read_counts, write_counts
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.inline import InlineEngine
 from d4sme_kg.store.pool import EvaluatorPool
 from d4sme_kg.store.split import SplitEngine
 
-# Files --data also reads that the project's own format table does not list.
-_EXTRA_SUFFIXES = {".owl": ox.RdfFormat.RDF_XML, ".n3": ox.RdfFormat.N3}
-_MARKER = "d4sme-kg-store"
 #: Evaluator processes per read-only worker, for the queries that sort (store.split).
 SORTING_EVALUATORS = 2
 
@@ -65,8 +62,12 @@ class LocalBackend:
         self._engine: SplitEngine
         # Asked here, with no thread nor process started, so that the caller may still fork
         # (the server's workers, granian's or gunicorn's); the engines start what they need
-        # on first use.
-        info = evaluate(factory(), {"op": "graphs"})
+        # on first use. An on-disk store's counts are those kept with it (store.disk).
+        counts = read_counts(path) if path is not None else None
+        if counts is None:
+            counts = count_store(factory())
+            if path is not None:
+                _keep(path, counts)
         if on_runaway is not None and not writable:
             # Two evaluators per worker for the queries that sort: one slow sort does
             # not hold up the next.
@@ -75,8 +76,10 @@ class LocalBackend:
         else:
             self._pool = EvaluatorPool(factory, size, start)
             self._engine = SplitEngine(self._pool, self._pool)
-        self._graphs: list[str] = info["graphs"]
-        self._size: int = info["size"]
+        self._graphs: list[str] = list(counts.graphs)
+        self._size: int = counts.triples
+        #: When the size and the graphs were counted (time.time()).
+        self.counted_at: float = counts.at
 
     @property
     def inline(self) -> bool:
@@ -120,6 +123,9 @@ class LocalBackend:
             self._pool.broadcast(change)
             info = self._pool.run({"op": "graphs"}, timeout=60)
             self._graphs, self._size = info["graphs"], info["size"]
+            self.counted_at = time.time()
+            if self._path is not None:
+                _keep(self._path, StoreCounts(self._size, tuple(self._graphs), self.counted_at))
 
     @property
     def write_lock(self) -> threading.RLock:
@@ -132,33 +138,17 @@ class LocalBackend:
 def load_files(store: ox.Store, files: Iterable[Path]) -> None:
     """Load RDF files of any format pyoxigraph reads; quads keep their graphs."""
     for path in files:
-        known = format_for_path(path)
-        fmt = oxigraph_format(known) if known else _EXTRA_SUFFIXES.get(path.suffix.lower())
-        if fmt is None:
-            raise StoreUnavailable(f"{path}: unknown RDF file type {path.suffix!r}")
+        fmt = rdf_format(path)
         try:
             store.bulk_load(path=str(path), format=fmt)
         except (SyntaxError, OSError, ValueError) as error:
             raise StoreUnavailable(f"{path}: {error}") from None
 
 
-def disk_store_is_loaded(path: Path) -> bool:
-    """True when ``path`` holds a store we created and finished loading earlier."""
-    return (path / _MARKER).is_file()
-
-
-def create_disk_store(path: Path, fill: ox.Store) -> None:
-    """Create the on-disk store at ``path`` with the content of ``fill``; mark it complete."""
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        disk = ox.Store(str(path))
-        disk.bulk_extend(fill.quads_for_pattern(None, None, None, None))
-        disk.flush()
-        del disk
-        gc.collect()
-    except OSError as error:
-        raise StoreUnavailable(f"{path}: cannot create the store: {error}") from None
-    (path / _MARKER).write_text("loaded\n", encoding="utf-8")
+def _keep(path: Path, counts: StoreCounts) -> None:
+    # A read-only folder keeps no counts: the next start counts again.
+    with contextlib.suppress(OSError):
+        write_counts(path, counts)
 
 
 def _shared(store: ox.Store):  # type: ignore[no-untyped-def]
@@ -189,7 +179,5 @@ def _open_with_retry(opener: Callable[[], ox.Store], seconds: float = 10.0) -> o
 __all__ = [
     "EngineError",
     "LocalBackend",
-    "create_disk_store",
-    "disk_store_is_loaded",
     "load_files",
 ]

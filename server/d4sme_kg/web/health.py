@@ -33,8 +33,10 @@ def healthz() -> Response:
     if ready:
         try:
             triples = backend.size()
-            if hasattr(backend, "count"):
-                counted_at = datetime.fromtimestamp(backend.count().at, UTC).isoformat()
+            # A remote store counts at most every few seconds; a local one at its load,
+            # its start or its last write (an on-disk store keeps its counts: store.disk).
+            at = backend.count().at if hasattr(backend, "count") else backend.counted_at
+            counted_at = datetime.fromtimestamp(at, UTC).isoformat()
         except Exception:  # a count past the time limit: ready, count unknown
             triples = None
     response = jsonify(

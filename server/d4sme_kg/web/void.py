@@ -5,14 +5,17 @@ licence and publisher (as the data states them), where its IRIs live
 (``void:uriSpace``), the vocabularies it uses, its dumps (the exports), its SPARQL
 endpoint, how many triples it has, one class and one property partition per class and
 property, and one subset per named graph with its own count and dumps. The numbers come
-from the SPARQL in ``queries/system/`` and are worked out once per state of the store.
+from the SPARQL in ``queries/system/`` and are worked out once per state of the store;
+``dcterms:date`` says when.
 The service description (/sparql) describes its default dataset with the same triples.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
@@ -40,6 +43,7 @@ DCTERMS = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 PROV_AGENT = "http://www.w3.org/ns/prov#Agent"
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_DATE_TIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 #: The package whose metadata names the licence and the author when the data does not.
 PACKAGE = "d4sme-kg"
 #: What each named graph of a project holds, in English and Korean (VoID subsets, pages).
@@ -66,6 +70,8 @@ class Statistics:
     vocabularies: tuple[str, ...]
     #: What the data says of the dataset: (property IRI, term) pairs.
     about: tuple[tuple[str, ox.NamedNode | ox.Literal | ox.BlankNode], ...]
+    #: When the partitions and subsets were counted (time.time()), said as dcterms:date.
+    counted_at: float = 0.0
 
 
 _lock = threading.Lock()
@@ -112,6 +118,7 @@ def statistics(service: KnowledgeGraphService) -> Statistics:
         # An IRI with no namespace leaves ?vocabulary unbound (the query skips them too).
         vocabularies=tuple(row["vocabulary"].value for row in vocabularies if "vocabulary" in row),
         about=tuple((row["property"].value, row["value"]) for row in about),
+        counted_at=time.time(),
     )
     with _lock:
         cache.clear()  # one state of the store at a time
@@ -161,6 +168,8 @@ def void_triples(service: KnowledgeGraphService, root: str) -> list[ox.Triple]:
     for fmt in GRAPH_FORMATS:
         add(dataset, VOID + "dataDump", ox.NamedNode(f"{root}export{fmt.suffix}"))
     add(dataset, VOID + "triples", stats.size)
+    counted = datetime.fromtimestamp(stats.counted_at, UTC).isoformat()
+    add(dataset, DCTERMS + "date", ox.Literal(counted, datatype=XSD_DATE_TIME))
     add(dataset, VOID + "classes", len(stats.classes))
     add(dataset, VOID + "properties", len(stats.properties))
     for index, (cls, instances) in enumerate(sorted(stats.classes.items())):
