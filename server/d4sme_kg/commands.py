@@ -192,7 +192,8 @@ def query(
 ) -> None:
     """Run QUERY (SPARQL text, a .rq file or a named query) and print the answer."""
     text, bindings = _resolve(project, query, params)
-    form = analyse(text).form
+    analysis = analyse(text)
+    form = analysis.form
     if form == "UPDATE":
         raise QueryError("the query command only reads; send updates to the server's /update")
     graph_result = form in ("CONSTRUCT", "DESCRIBE")
@@ -204,7 +205,12 @@ def query(
         )
     chosen = "turtle" if table and graph_result else ("json" if table else fmt)
     request = QueryRequest(
-        text, result_format=chosen, graph_format=chosen, timeout=timeout, bindings=bindings
+        text=text,
+        analysis=analysis,
+        result_format=chosen,
+        graph_format=chosen,
+        timeout=timeout,
+        bindings=bindings,
     )
     if endpoint:
         from d4sme_kg.store.remote import RemoteBackend

@@ -214,7 +214,7 @@ class KnowledgeGraphService:
             text, bindings = shipped_query("system/default-graph-content"), {}
         else:
             text, bindings = shipped_query("system/graph-content"), {"g": ("uri", graph)}
-        request = QueryRequest(
+        request = QueryRequest.for_text(
             text,
             graph_format=graph_format,
             timeout=self.settings.timeout,
@@ -303,19 +303,17 @@ class KnowledgeGraphService:
         limit = self.settings.timeout
         chosen = limit if timeout is None else max(0.001, min(timeout, limit))
         request = QueryRequest(
-            text,
-            result_format,
-            graph_format,
-            default_graphs or [],
-            named_graphs or [],
-            chosen,
-            self.settings.max_rows,
-            self.prefixes,
-            bindings or {},
-            bool(analysis.from_graphs or analysis.from_named_graphs),
-            base_iri,
-            analysis.star_order,
-            {p: self.prefixes[p] for p in analysis.undeclared_prefixes if p in self.prefixes},
+            text=text,
+            analysis=analysis,
+            result_format=result_format,
+            graph_format=graph_format,
+            default_graphs=default_graphs or [],
+            named_graphs=named_graphs or [],
+            timeout=chosen,
+            max_rows=self.settings.max_rows,
+            prefixes=self.prefixes,
+            bindings=bindings or {},
+            base_iri=base_iri,
         )
         return self.backend.query(request)
 

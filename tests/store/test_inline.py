@@ -27,7 +27,7 @@ def small_store(size: int) -> ox.Store:
 
 
 def request(text: str) -> dict[str, object]:
-    return QueryRequest(text, result_format="csv").message()
+    return QueryRequest.for_text(text, result_format="csv").message()
 
 
 def test_answers_in_this_process_and_reports_errors() -> None:

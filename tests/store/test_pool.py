@@ -38,7 +38,7 @@ def pool() -> Iterator[EvaluatorPool]:
 
 
 def ask(pool: EvaluatorPool, text: str, timeout: float) -> dict[str, Any]:
-    return pool.run(QueryRequest(text).message(), timeout)
+    return pool.run(QueryRequest.for_text(text).message(), timeout)
 
 
 def on_a_thread_that_ends(action: Any) -> Any:

@@ -346,7 +346,7 @@ def test_remote_errors_are_decoded(remote: Remote, remote_server: ServerURL) -> 
 def test_an_unreachable_remote_store_is_a_clear_error() -> None:
     backend = RemoteBackend(f"http://127.0.0.1:{free_port()}/query", [GRAPH + "data"], timeout=2)
     with pytest.raises(StoreUnavailable, match="cannot be reached"):
-        backend.query(QueryRequest("ASK { ?s ?p ?o }"))
+        backend.query(QueryRequest.for_text("ASK { ?s ?p ?o }"))
     assert backend.ready() is False
 
 

@@ -12,42 +12,52 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from d4sme_kg.errors import KGError
-from d4sme_kg.sparql import analyse
+from d4sme_kg.sparql import Analysis, analyse
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class QueryRequest:
-    """One query as the engine needs it: text, dataset, formats and limits."""
+    """One query as the engine needs it: text, what the text asks, dataset, formats, limits.
+
+    Made once, where the query is checked (the service), and passed on unchanged to the
+    engine; :meth:`for_text` reads the text for a caller that has not.
+    """
 
     text: str
+    #: What sparql.analyse read in ``text`` (its FROM graphs, its SELECT * order, the
+    #: prefixes it leaves undeclared): read once, never again on the way.
+    analysis: Analysis
     result_format: str = "json"
     graph_format: str = "turtle"
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     timeout: float = 10.0
     max_rows: int = 100_000
+    #: The service's prefixes: those the query leaves undeclared, and the namespaces of
+    #: a Turtle answer.
     prefixes: dict[str, str] = field(default_factory=dict)
     bindings: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    #: True when the query text has FROM / FROM NAMED: its own dataset then applies
-    #: (None: not known yet, read from the text for the message).
-    query_dataset: bool | None = None
     #: The IRI relative IRIs in the query resolve against (the endpoint's URL).
     base_iri: str | None = None
-    #: ``SELECT *`` columns in the order of the query; [] for another projection (None:
-    #: not known yet, read from the text for the message).
-    star_order: list[str] | None = None
-    #: The prefixes the query may use undeclared (None: all of ``prefixes``, which
-    #: also name the namespaces of a Turtle answer).
-    query_prefixes: dict[str, str] | None = None
+
+    @classmethod
+    def for_text(cls, text: str, **options: Any) -> QueryRequest:
+        """A request for ``text``, read here (the CLI's, the system queries', tests')."""
+        return cls(text=text, analysis=analyse(text), **options)
+
+    @property
+    def query_dataset(self) -> bool:
+        """True when the text has FROM / FROM NAMED: its own dataset then applies."""
+        return bool(self.analysis.from_graphs or self.analysis.from_named_graphs)
+
+    @property
+    def query_prefixes(self) -> dict[str, str]:
+        """The prefixes the query uses undeclared, of those the service has."""
+        needed = self.analysis.undeclared_prefixes
+        return {p: iri for p, iri in self.prefixes.items() if p in needed}
 
     def message(self) -> dict[str, Any]:
-        """The request as plain data for the engine, what it needs of the text included."""
-        query_dataset, star_order = self.query_dataset, self.star_order
-        if query_dataset is None or star_order is None:
-            # Callers that checked the query pass these from that reading already.
-            analysis = analyse(self.text)
-            query_dataset = bool(analysis.from_graphs or analysis.from_named_graphs)
-            star_order = analysis.star_order
+        """The request as plain data for the engine (which runs in another process)."""
         return {
             "op": "query",
             "text": self.text,
@@ -58,9 +68,9 @@ class QueryRequest:
             "max_rows": self.max_rows,
             "prefixes": self.prefixes,
             "bindings": self.bindings,
-            "query_dataset": query_dataset,
+            "query_dataset": self.query_dataset,
             "base_iri": self.base_iri,
-            "star_order": star_order,
+            "star_order": self.analysis.star_order,
             "query_prefixes": self.query_prefixes,
         }
 

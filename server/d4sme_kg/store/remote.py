@@ -33,7 +33,6 @@ from d4sme_kg import __version__
 from d4sme_kg.formats import oxigraph_format
 from d4sme_kg.queries import system_query
 from d4sme_kg.results import Solutions, Term, serialize_solutions, solutions_from_json
-from d4sme_kg.sparql import analyse
 from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.engine import EngineError
 from d4sme_kg.store.pool import QueryTimeout
@@ -139,7 +138,7 @@ class RemoteBackend:
         """Nothing to start: each request is an HTTP call."""
 
     def query(self, request: QueryRequest) -> QueryAnswer:
-        form = analyse(request.text).form
+        form = request.analysis.form
         text = self._text(request)
         if form == "CONSTRUCT" and (construct := split_construct(text)) is not None:
             solutions = self._select(construct.select, request.timeout, request)
@@ -176,7 +175,7 @@ class RemoteBackend:
             counted = self._counted
         if counted is not None and time.time() - counted.at < COUNT_SECONDS:
             return counted
-        request = QueryRequest(system_query("graph-sizes"), timeout=self._timeout)
+        request = QueryRequest.for_text(system_query("graph-sizes"), timeout=self._timeout)
         solutions = self._select(request.text, self._timeout, request)
         sizes = dict.fromkeys(self._graphs, 0)
         for row in solutions.rows:
@@ -207,13 +206,8 @@ class RemoteBackend:
 
     def _text(self, request: QueryRequest) -> str:
         """The query as the remote must get it: prefixes declared, parameters written in."""
-        if request.query_prefixes is not None:
-            used = request.query_prefixes
-        else:
-            needed = analyse(request.text).undeclared_prefixes
-            used = {p: iri for p, iri in request.prefixes.items() if p in needed}
         bound = bind_in_text(request.text, request.bindings)
-        return prologue(used, request.base_iri) + bound
+        return prologue(request.query_prefixes, request.base_iri) + bound
 
     def _graph(self, triples: list[Any], request: QueryRequest) -> QueryAnswer:
         body = (
@@ -271,11 +265,7 @@ class RemoteBackend:
             return [], []
         if request.default_graphs or request.named_graphs:
             return [g for g in request.default_graphs if g], list(request.named_graphs)
-        dataset = request.query_dataset
-        if dataset is None:
-            analysis = analyse(request.text)
-            dataset = bool(analysis.from_graphs or analysis.from_named_graphs)
-        if dataset:
+        if request.query_dataset:
             return [], []
         return list(self._graphs), list(self._graphs)
 
