@@ -204,6 +204,28 @@ class KnowledgeGraphService:
         """The IRIs of the store's named graphs."""
         return self.backend.graphs()
 
+    def ready(self) -> bool:
+        """Whether the store answers: a remote one when it answered a trivial question
+        lately (RemoteBackend.ready), a local one always; False when asking fails."""
+        probe = getattr(self.backend, "ready", None)
+        try:
+            return bool(probe()) if probe is not None else True
+        except Exception:  # a store that cannot answer is not ready
+            return False
+
+    def counted(self) -> tuple[int, float]:
+        """The store's triples and when they were counted (``time.time()``).
+
+        A remote store counts at most every few seconds; a local one at its load, its
+        start or its last write (an on-disk store keeps its counts: store.disk).
+        """
+        return self.backend.size(), self.backend.counted_at
+
+    @property
+    def what_is_counted(self) -> str | None:
+        """What :meth:`counted` counts, when the store says it (a remote store does)."""
+        return getattr(self.backend, "counted", None)
+
     def dump(self) -> bytes:
         """The whole store as N-Quads."""
         return self.backend.dump()

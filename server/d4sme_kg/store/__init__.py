@@ -109,6 +109,10 @@ class Backend(Protocol):
 
     def size(self) -> int: ...
 
+    @property
+    def counted_at(self) -> float:
+        """When :meth:`size` and :meth:`graphs` were counted (``time.time()``)."""
+
     def dump(self) -> bytes: ...
 
     @property

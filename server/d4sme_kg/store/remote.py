@@ -170,6 +170,10 @@ class RemoteBackend:
         """Triples in the service's named graphs (counted at most every COUNT_SECONDS)."""
         return self.count().total
 
+    @property
+    def counted_at(self) -> float:
+        return self.count().at
+
     def count(self) -> Counted:
         with self._lock:
             counted = self._counted

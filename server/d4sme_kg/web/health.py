@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
 from d4sme_kg import __version__
+from d4sme_kg.web import current_service
 
 bp = Blueprint("health", __name__)
 
@@ -21,21 +22,13 @@ LOCAL_COUNT = "every triple of the store, graph by graph (a triple in two graphs
 
 @bp.route("/healthz")
 def healthz() -> Response:
-    service = current_app.extensions["d4sme_kg"]
-    backend = service.backend
-    probe = getattr(backend, "ready", None)
-    try:
-        ready = bool(probe()) if probe is not None else True
-    except Exception:  # a store that cannot answer is "live but not ready"
-        ready = False
+    service = current_service()
+    ready = service.ready()
     triples: int | None = None
     counted_at: str | None = None
     if ready:
         try:
-            triples = backend.size()
-            # A remote store counts at most every few seconds; a local one at its load,
-            # its start or its last write (an on-disk store keeps its counts: store.disk).
-            at = backend.count().at if hasattr(backend, "count") else backend.counted_at
+            triples, at = service.counted()
             counted_at = datetime.fromtimestamp(at, UTC).isoformat()
         except Exception:  # a count past the time limit: ready, count unknown
             triples = None
@@ -45,10 +38,10 @@ def healthz() -> Response:
             "live": True,
             "ready": ready,
             "triples": triples,
-            "counted": getattr(backend, "counted", LOCAL_COUNT),
+            "counted": service.what_is_counted or LOCAL_COUNT,
             "countedAt": counted_at,
-            "namedGraphs": len(backend.graphs()),
-            "store": backend.description,
+            "namedGraphs": len(service.graphs()),
+            "store": service.description,
             "writes": service.writes_enabled,
             "version": __version__,
             "startSeconds": round(service.start_seconds, 3),

@@ -89,13 +89,13 @@ def statistics(service: KnowledgeGraphService) -> Statistics:
     if version is not None:
         key: Any = str(version)
     else:
-        key = (service.backend.size(), tuple(service.backend.graphs()))
+        key = (service.size(), tuple(service.graphs()))
     cache: dict[Any, Statistics] = current_app.extensions.setdefault("d4sme_kg_void", {})
     with _lock:
         found = cache.get(key)
     if found is not None:
         return found
-    size = key[0] if version is None else service.backend.size()
+    size = key[0] if version is None else service.size()
     graphs = _system_rows(service, "graph-sizes")
     classes = _system_rows(service, "class-partitions")
     properties = _system_rows(service, "void-property-partitions")
