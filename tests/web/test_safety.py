@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client as http_client
 import threading
 import time
 from collections.abc import Iterator
@@ -249,3 +250,40 @@ def test_runaway_queries_in_a_row_never_stop_the_server() -> None:
             time.sleep(0.2)
         assert len(base.workers()) == 3 and first - base.workers()
         assert query(base, QUICK).status == 200
+
+
+def test_a_retired_worker_sheds_its_busy_keep_alive_clients_and_stops() -> None:
+    # A client that keeps its connection busy held a retired worker open until the
+    # server killed it, requests in hand; now each answer of that worker ends its
+    # connection, the client moves on, and the worker stops by itself.
+    with d4sme_server(["--timeout", "1", "--workers", "1", "--no-validate"]) as base:
+        first = base.workers()
+        port = int(base.rsplit(":", 1)[1])
+        busy = http_client.HTTPConnection("127.0.0.1", port, timeout=30)
+        path = "/sparql?" + urlencode({"query": QUICK})
+        statuses: list[int] = []
+        closing: list[str | None] = []
+        stop = threading.Event()
+
+        def keep_busy() -> None:
+            while not stop.is_set():
+                busy.request("GET", path)
+                answer = busy.getresponse()
+                answer.read()
+                statuses.append(answer.status)
+                closing.append(answer.getheader("Connection"))
+
+        client = threading.Thread(target=keep_busy)
+        client.start()
+        time.sleep(0.5)
+        assert query(base, SLOW).status == 503  # the worker retires
+        deadline = time.monotonic() + 20
+        while first & base.workers() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stop.set()
+        client.join(timeout=30)
+        busy.close()
+        assert not first & base.workers(), "the retired worker is still there"
+        assert not any("Killing old worker" in line for line in base.log), "".join(base.log)
+        assert statuses and set(statuses) == {200}
+        assert "close" in closing

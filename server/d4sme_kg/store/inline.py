@@ -19,6 +19,7 @@ from _thread import allocate_lock
 from collections.abc import Callable
 from typing import Any
 
+from d4sme_kg.retirement import start_retiring
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.pool import QueryTimeout, StoreFactory
 from d4sme_kg.store.stacks import engine_thread
@@ -101,8 +102,6 @@ class InlineEngine:
         """Nothing to stop: the threads are daemons and end with the process."""
 
 
-_retiring = threading.Event()
-
 # Set by a server that replaces workers when asked (granian, in serving.py): the write
 # end of a pipe its main process reads worker process ids from.
 _replacement_requests: int | None = None
@@ -124,9 +123,8 @@ def retire_this_process(grace: float = 5.0) -> None:
     requests in flight while the arbiter forks a replacement, and for sure after
     ``grace`` seconds even if the stuck evaluation would hold it.
     """
-    if _retiring.is_set():
+    if not start_retiring():
         return
-    _retiring.set()
     if _replacement_requests is not None:
         try:
             os.write(_replacement_requests, os.getpid().to_bytes(4, "little"))

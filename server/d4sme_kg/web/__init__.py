@@ -7,9 +7,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 
 from d4sme_kg.logs import ACCESS_LOGGER, batched_handler, printable
+from d4sme_kg.retirement import retiring
 from d4sme_kg.service import KnowledgeGraphService, Settings
 from d4sme_kg.web.bodies import BodiesFirst, BodyReader, refuse_a_bad_body
 
@@ -56,6 +57,7 @@ def create_app(
 
     register_cors(app)
     app.before_request(refuse_a_bad_body)
+    app.after_request(_close_when_retiring)
     from d4sme_kg.web.caching import register_caching
 
     register_caching(app)
@@ -63,6 +65,16 @@ def create_app(
     bodies = BodiesFirst(app.wsgi_app, reader, settings.request_threads)
     app.wsgi_app = AccessLog(bodies)  # type: ignore[method-assign]
     return app
+
+
+def _close_when_retiring(response: Response) -> Response:
+    # A worker that met a runaway query keeps it running until the server stops the
+    # worker, and it stops only once its connections are done: kept alive by busy
+    # clients, they never were, and the worker was killed with requests in hand. Each
+    # answer it gives from then on ends its connection, so clients move to live workers.
+    if retiring():
+        response.headers["Connection"] = "close"
+    return response
 
 
 def _register_blueprints(app: Flask) -> None:
