@@ -55,9 +55,12 @@ class WriteRejected(KGError):
         self.report = report
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
-    """What an operator can set (CLI options, D4SME_KG_* environment, create_app config)."""
+    """What an operator can set (CLI options, D4SME_KG_* environment, create_app config).
+
+    Built once and never changed: the service and the web layer read the same object.
+    """
 
     root: str | None = None
     base_iri: str | None = None
@@ -103,12 +106,12 @@ class Settings:
             for key, value in config.items()
             if key in names
         }
-        settings = cls(**values)
-        if settings.update_token is None:
-            settings.update_token = read_token()
-        elif not settings.update_token.strip():
+        token = values.get("update_token")
+        if token is None:
+            values["update_token"] = read_token()
+        elif not token.strip():
             raise KGError(_EMPTY_TOKEN)
-        return settings
+        return cls(**values)
 
 
 _EMPTY_TOKEN = (
