@@ -125,6 +125,14 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
 
         On Linux granian otherwise gives each worker its own SO_REUSEPORT socket, made
         when the worker starts: a port 0 would be a different port in each worker.
+
+        granian has no public hook for what this class does (one socket bound before
+        the workers, one worker replaced on request, respawns through a crash loop), so
+        it uses granian's private parts: it overrides ``_init_shared_socket`` and
+        ``_respawn_workers``, writes ``_ssp``, ``_sfd``, ``_shd``, ``_sso`` and
+        ``lifetime_signal``, reads ``wrks``, ``respawned_wrks`` and
+        ``main_loop_interrupt``, and sets a worker's ``birth``. tests/test_serving_granian.py checks each against the installed
+        granian, so that an upgrade that moves one fails there first.
         """
 
         _born: dict[int, float] = {}
