@@ -131,8 +131,9 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
         it uses granian's private parts: it overrides ``_init_shared_socket`` and
         ``_respawn_workers``, writes ``_ssp``, ``_sfd``, ``_shd``, ``_sso`` and
         ``lifetime_signal``, reads ``wrks``, ``respawned_wrks`` and
-        ``main_loop_interrupt``, and sets a worker's ``birth``. tests/test_serving_granian.py checks each against the installed
-        granian, so that an upgrade that moves one fails there first.
+        ``main_loop_interrupt``, and sets a worker's ``birth``.
+        tests/test_serving_granian.py checks each against the installed granian, so
+        that an upgrade that moves one fails there first.
         """
 
         _born: dict[int, float] = {}
