@@ -33,6 +33,8 @@ from d4sme_kg.validation import ValidationReport, validate_graph
 
 log = logging.getLogger(__name__)
 
+#: Environment variables that set a field of :class:`Settings` (D4SME_KG_MAX_ROWS, …).
+ENV_PREFIX = "D4SME_KG_"
 TOKEN_ENV = "D4SME_KG_UPDATE_TOKEN"
 TOKEN_FILE_ENV = "D4SME_KG_UPDATE_TOKEN_FILE"
 
@@ -92,6 +94,18 @@ class Settings:
     #: The deepest nesting a query or update may have (see sparql.MAX_NESTING); raising
     #: it past what the engine's stack survives lets one query end a worker.
     max_nesting: int = MAX_NESTING
+
+    @classmethod
+    def from_environment(cls, config: Mapping[str, Any] | None = None, **options: Any) -> Settings:
+        """Settings from the ``D4SME_KG_*`` environment, then ``config`` (upper-case names,
+        as in a Flask config), then ``options`` (the fields' own names) over them."""
+        found = {
+            name[len(ENV_PREFIX) :]: value
+            for name, value in os.environ.items()
+            if name.startswith(ENV_PREFIX)
+        }
+        chosen = {name.upper(): value for name, value in options.items()}
+        return cls.from_mapping({**found, **(config or {}), **chosen})
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Settings:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Blueprint, Flask, Response, current_app
 
 from d4sme_kg.logs import ACCESS_LOGGER, batched_handler, printable
 from d4sme_kg.retirement import retiring
@@ -23,29 +23,24 @@ def current_service() -> KnowledgeGraphService:
     return service
 
 
-def create_app(
-    config: Mapping[str, Any] | None = None, service: KnowledgeGraphService | None = None
-) -> Flask:
-    """Build the app: settings from defaults, ``D4SME_KG_*`` environment, then ``config``.
+def create_app(service: KnowledgeGraphService | Mapping[str, Any] | None = None) -> Flask:
+    """The web layer over ``service``.
 
-    The store is loaded and validated here, once; ``service`` lets a caller share one.
+    Given settings instead (upper-case names, as in a Flask config, over the
+    ``D4SME_KG_*`` environment) or nothing (``flask run``, another WSGI server), the
+    service is opened first: loaded and validated, once.
     """
-    app = Flask(__name__)
-    # As text: Settings reads each as its own type (JSON would make a token of 12345
-    # a number, and of "true" a boolean).
-    app.config.from_prefixed_env("D4SME_KG", loads=str)
-    if config:
-        app.config.update(config)
-    settings = Settings.from_mapping(app.config)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    if service is None:
+    if not isinstance(service, KnowledgeGraphService):
         from d4sme_kg.startup import open_service
 
-        # The routes are imported and registered while the data is being validated.
-        service = open_service(settings, meanwhile=lambda: _register_blueprints(app))
-    else:
-        _register_blueprints(app)
+        settings = Settings.from_environment(service)
+        # The routes are imported while the data is being validated.
+        service = open_service(settings, meanwhile=_import_routes)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = service.settings.max_body_bytes
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
     app.extensions["d4sme_kg"] = service
     from d4sme_kg.web.problems import register_error_handlers
 
@@ -61,6 +56,7 @@ def create_app(
     from d4sme_kg.web.caching import register_caching
 
     register_caching(app)
+    settings = service.settings
     reader = BodyReader(settings.max_body_bytes, settings.body_seconds, settings.body_slots)
     bodies = BodiesFirst(app.wsgi_app, reader, settings.request_threads)
     app.wsgi_app = AccessLog(bodies)  # type: ignore[method-assign]
@@ -77,7 +73,12 @@ def _close_when_retiring(response: Response) -> Response:
     return response
 
 
-def _register_blueprints(app: Flask) -> None:
+def _import_routes() -> None:
+    """Import the route modules, the cost of registering them."""
+    _blueprints()
+
+
+def _blueprints() -> list[Blueprint]:
     from d4sme_kg.web import (
         downloads,
         entities,
@@ -92,20 +93,22 @@ def _register_blueprints(app: Flask) -> None:
         writes,
     )
 
-    for blueprint in (
-        protocol,
-        writes,
-        health,
-        pages,
-        downloads,
-        reconcile,
-        named_queries,
-        entities,
-        ontology_docs,
-        void,
-        graphs,
-    ):
-        app.register_blueprint(blueprint.bp)
+    return [
+        module.bp
+        for module in (
+            protocol,
+            writes,
+            health,
+            pages,
+            downloads,
+            reconcile,
+            named_queries,
+            entities,
+            ontology_docs,
+            void,
+            graphs,
+        )
+    ]
 
 
 class AccessLog:
