@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client as http_client
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -287,3 +291,33 @@ def test_a_retired_worker_sheds_its_busy_keep_alive_clients_and_stops() -> None:
         assert not any("Killing old worker" in line for line in base.log), "".join(base.log)
         assert statuses and set(statuses) == {200}
         assert "close" in closing
+
+
+def test_a_retired_worker_ends_even_when_one_of_its_evaluators_hangs() -> None:
+    # A read-only worker forks evaluators for the queries that sort. One that hangs
+    # before it can act on SIGTERM (here: stopped) kept the worker from ending, since a
+    # process joins its children as it ends; the server then killed the worker.
+    with d4sme_server(["--timeout", "1", "--workers", "1", "--no-validate"]) as base:
+        sorted_reply = query(base, "SELECT ?s { ?s ?p ?o } ORDER BY ?s LIMIT 1")
+        assert sorted_reply.status == 200
+        (worker,) = base.workers()
+        evaluators = _children(worker)
+        assert evaluators, "no evaluator process for the queries that sort"
+        os.kill(evaluators[0], signal.SIGSTOP)
+        assert query(base, SLOW).status == 503  # the worker retires
+        # Well within the 11 s (limit plus 10) after which the server kills a worker.
+        deadline = time.monotonic() + 6
+        while worker in base.workers() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert worker not in base.workers(), "the retired worker did not end by itself"
+        assert not any("Killing old worker" in line for line in base.log), "".join(base.log)
+        assert query(base, QUICK).status == 200
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found

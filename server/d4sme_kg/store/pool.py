@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.util
 import os
 import queue
 import signal
@@ -111,6 +112,11 @@ class EvaluatorPool:
                 for _ in range(self.size):
                     self._add()
                 self._pid = os.getpid()
+                # A worker process that ends joins its child processes first, after
+                # SIGTERM; an evaluator forked while another thread held a lock may hang
+                # before it resets SIGTERM, and the worker would then never end. Killed
+                # here first (multiprocessing runs this before its own join).
+                multiprocessing.util.Finalize(self, self.close, exitpriority=100)
 
     def _add(self, idle: bool = True) -> None:
         with self._lock:
