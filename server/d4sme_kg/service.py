@@ -26,7 +26,7 @@ from d4sme_kg.errors import KGError, NestedTooDeeply, QueryError, TooLarge
 from d4sme_kg.namespaces import prefixes
 from d4sme_kg.project import Project
 from d4sme_kg.queries import shipped_query
-from d4sme_kg.sparql import MAX_NESTING, Analysis, add_using, analyse
+from d4sme_kg.sparql import MAX_NESTING, MAX_OPTIONAL_CALLS, Analysis, add_using, analyse
 from d4sme_kg.store import Backend, QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.stacks import on_engine_stack
 from d4sme_kg.validation import ValidationReport, validate_graph
@@ -291,6 +291,13 @@ class KnowledgeGraphService:
                 f"chained group elements) at line {line}, column {column}, and reaches "
                 f"{analysis.depth}. Flatten it: VALUES or IN instead of long || chains, "
                 f"fewer nested groups"
+            )
+        if analysis.optional_calls_at is not None:
+            line, column = analysis.optional_calls_at
+            raise NestedTooDeeply(
+                f"SUBSTR, REGEX and REPLACE are nested more than {MAX_OPTIONAL_CALLS} deep "
+                f"(line {line}, column {column}): the engine's parser takes twice as long "
+                "for each level. Compute the inner values in BIND steps instead"
             )
         for graph in [*default_graphs, *named_graphs]:
             _check_graph_iri(graph)

@@ -361,3 +361,17 @@ def test_an_update_that_runs_past_the_time_limit_is_stopped_and_frees_the_writes
         assert time.monotonic() - started < 10
         reply = http("POST", f"{base}/update", 'INSERT DATA { <urn:t> <urn:p> "x" }', headers)
         assert reply.status == 200, reply.text
+
+
+def test_optional_argument_calls_nested_deep_are_refused_before_the_engine_holds_the_gil() -> None:
+    # SUBSTR(?s, (SUBSTR(?s, (… twenty deep: pyoxigraph's parser took seconds, doubling
+    # with each level, holding the GIL, so a read-only worker could neither answer nor
+    # stop; now 400 at once, and the server goes on answering.
+    text = "SELECT (" + "SUBSTR(?s, (" * 24 + "1" + " AS ?x) {}"
+    with d4sme_server(["--workers", "1", "--timeout", "2", "--no-validate"]) as base:
+        started = time.monotonic()
+        reply = http("POST", base + "/sparql", text, {"Content-Type": MEDIA_TYPES["/sparql"]})
+        assert reply.status == 400, reply.text
+        assert "SUBSTR, REGEX and REPLACE are nested more than" in reply.json()["detail"]
+        assert time.monotonic() - started < 5
+        assert http("GET", f"{base}/sparql?{urlencode({'query': 'ASK {}'})}").status == 200
