@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -93,3 +94,31 @@ def test_a_sort_that_crashes_the_engine_is_a_clear_4xx_and_nothing_else_is_lost(
 def query(base: str, text: str, accept: str = "application/sparql-results+json") -> Reply:
     headers = {"Content-Type": "application/sparql-query", "Accept": accept}
     return http("POST", base + "/sparql", text, headers)
+
+
+def test_an_update_whose_evaluator_dies_while_working_it_out_is_worked_out_again() -> None:
+    import pyoxigraph
+
+    from d4sme_kg.store.pool import EvaluatorPool
+    from d4sme_kg.store.split import SplitEngine
+
+    store = pyoxigraph.Store()
+    values = " ".join(f"<urn:s:{i}>" for i in range(1500))
+    store.update(f"INSERT {{ ?a <urn:p> ?b }} WHERE {{ VALUES ?a {{ {values} }} BIND(?a AS ?b) }}")
+    pool = EvaluatorPool(lambda: store, 1)
+    engine = SplitEngine(pool, pool)
+    # About a second of work in the evaluator, then one triple to add.
+    update = (
+        "INSERT { <urn:x> <urn:count> ?n } WHERE { SELECT (COUNT(*) AS ?n) "
+        "{ ?a <urn:p> ?b . ?c <urn:p> ?d FILTER(STR(?b) < STR(?d)) } }"
+    )
+    try:
+        (first,) = [e.process.pid for e in pool._all]
+        killer = threading.Timer(0.3, os.kill, args=(first, signal.SIGKILL))
+        killer.start()
+        reply = engine.run({"op": "diff", "text": update, "base_iri": None}, timeout=60)
+        killer.join()
+        assert b"<urn:count>" in reply["add"]
+        assert first not in [e.process.pid for e in pool._all]
+    finally:
+        pool.close()

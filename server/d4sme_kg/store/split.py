@@ -43,6 +43,12 @@ UNSORTABLE = (
 )
 
 
+CRASHED_TWICE = (
+    "the evaluator stopped twice while working out this update (it has been restarted); "
+    "nothing was changed"
+)
+
+
 class SplitEngine:
     """Queries that sort go to ``pool``, everything else to ``other`` (the inline engine
     of a read-only worker, or the same pool when writes are on)."""
@@ -59,21 +65,29 @@ class SplitEngine:
     def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         text = request.get("text")
         if request.get("op") == "query" and isinstance(text, str) and sorts(text):
-            return self._sort(request, timeout)
+            if (reply := self._twice(self.pool, request, timeout)) is None:
+                raise EngineError("unsortable", UNSORTABLE)
+            return reply
+        if request.get("op") == "diff":
+            # Working out an update changes nothing: an evaluator that died meanwhile
+            # (killed, say) costs the write nothing but a second try.
+            if (reply := self._twice(self.other, request, timeout)) is None:
+                raise EngineError("crashed", CRASHED_TWICE)
+            return reply
         return self.other.run(request, timeout)
 
-    def _sort(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        try:
-            return self.pool.run(request, timeout)
-        except EngineError as error:
-            if error.kind != "crashed":
-                raise
-        try:
-            return self.pool.run(request, timeout)
-        except EngineError as error:
-            if error.kind != "crashed":
-                raise
-        raise EngineError("unsortable", UNSORTABLE)
+    @staticmethod
+    def _twice(
+        engine: InlineEngine | EvaluatorPool, request: dict[str, Any], timeout: float
+    ) -> dict[str, Any] | None:
+        """The reply, tried again once if the evaluator died; None if it died twice."""
+        for _ in range(2):
+            try:
+                return engine.run(request, timeout)
+            except EngineError as error:
+                if error.kind != "crashed":
+                    raise
+        return None
 
     def close(self) -> None:
         self.pool.close()
