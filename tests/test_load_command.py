@@ -1,4 +1,5 @@
-"""`d4sme-kg load` and the on-disk store it leaves: markers, kept counts, served counts.
+"""`d4sme-kg load` and the on-disk store it leaves: markers, kept counts, served counts;
+the memory a first load leaves in the server, and ``--store auto``.
 
 Real processes throughout: the command as a user runs it (stderr a pipe, not a
 terminal), and servers started on the folders it made.
@@ -7,6 +8,7 @@ terminal), and servers started on the folders it made.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -14,6 +16,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+from d4sme_kg.service import Settings
+from d4sme_kg.startup import IN_MEMORY_MAX_BYTES, open_service
 
 from .conftest import REPO
 from .servers import d4sme_server, http
@@ -217,16 +222,22 @@ def _rss_mb(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
-def test_the_process_that_loaded_does_not_keep_the_load_in_memory(
-    tmp_path: Path, synthetic: Path
-) -> None:
-    # 200,000 quads: in memory they take about 60 MB more than an idle server.
-    big = tmp_path / "big.nq"
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200,000 quads (37 MB, past IN_MEMORY_MAX_BYTES): about 60 MB in memory."""
+    path = tmp_path_factory.mktemp("big") / "big.nq"
     subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "synthetic.py"), "200000", "-o", str(big)],
+        [sys.executable, str(REPO / "benchmarks" / "synthetic.py"), "200000", "-o", str(path)],
         check=True,
         capture_output=True,
     )
+    assert path.stat().st_size > IN_MEMORY_MAX_BYTES
+    return path
+
+
+def test_the_process_that_loaded_does_not_keep_the_load_in_memory(
+    tmp_path: Path, big: Path
+) -> None:
     folder = tmp_path / "store"
     common = ["--no-validate", "--workers", "1"]
     with d4sme_server(["--data", str(big), "--store", "memory", *common]) as base:
@@ -247,3 +258,41 @@ def _iso(at: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(at, UTC).isoformat()
+
+
+def test_auto_serves_big_files_from_a_temporary_folder_removed_at_close(
+    big: Path, synthetic: Path
+) -> None:
+    settings = Settings(store="auto", data_files=[str(big)], validate=False, workers=1)
+    service = open_service(settings)
+    try:
+        assert service.size() == 200000
+        folder = Path(service.description.rsplit(" at ", 1)[1])
+        assert folder.name.startswith("d4sme-kg-store-") and (folder / MARKER).is_file()
+    finally:
+        service.close()
+    assert not folder.exists()
+    # Small files stay in memory.
+    small = open_service(Settings(store="auto", data_files=[str(synthetic)], validate=False))
+    try:
+        assert small.description == "in-memory pyoxigraph store" and small.size() == 20000
+    finally:
+        small.close()
+
+
+def test_auto_removes_its_temporary_folder_when_the_start_fails(tmp_path: Path, big: Path) -> None:
+    broken = tmp_path / "broken.nq"
+    broken.write_bytes(big.read_bytes() + b"<http://example.org/s> .\n")
+    scratch = tmp_path / "tmp"  # the server's temporary folders go here (TMPDIR)
+    scratch.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "d4sme_kg", "serve", "--port", "0", "--store", "auto"]
+        + ["--data", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    assert done.returncode == 2 and done.stderr.startswith(f"error: {broken}: ")
+    assert "loaded" not in done.stderr  # it failed in the load, where a folder was made
+    assert list(scratch.iterdir()) == []

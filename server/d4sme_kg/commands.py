@@ -45,9 +45,11 @@ from d4sme_kg.store import QueryRequest
 )
 @click.option(
     "--store",
-    default="memory",
+    default="auto",
     show_default=True,
-    help="memory, a folder for an on-disk store, or sparql+http(s)://… for a remote one.",
+    help="memory, a folder for an on-disk store, or sparql+http(s)://… for a remote one; "
+    "auto: memory, but --data files past 32 MiB go to a temporary on-disk store that "
+    "every worker shares.",
 )
 @click.option(
     "--timeout",

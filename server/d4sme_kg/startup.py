@@ -11,8 +11,12 @@ import logging
 import multiprocessing
 import os
 import pickle
+import shutil
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -38,6 +42,13 @@ T = TypeVar("T")
 #: The largest on-disk store validated with SHACL at start. Validating reads the store
 #: into rdflib: 59 s and 280 MB for 10⁵ synthetic triples (benchmarks/README.md).
 SHACL_AT_START_MAX = 100_000
+
+#: ``--store auto``: --data files bigger than this (in all) go to an on-disk store in a
+#: temporary folder, shared by every worker, instead of memory. In memory, each worker
+#: ends with a copy of its own once its queries have read the store (pyoxigraph writes
+#: to the pages it reads): 990 MB of PSS for 10⁶ quads and two workers after eight
+#: full scans, 169 MB on disk (benchmarks/README.md). 32 MiB is about 1.8×10⁵ N-Quads.
+IN_MEMORY_MAX_BYTES = 32 * 2**20
 
 
 class DataDoesNotConform(KGError):
@@ -83,39 +94,48 @@ def open_service(
         _call(meanwhile)
         return KnowledgeGraphService(settings, project, remote, None, started)
 
-    disk = None if settings.store == "memory" else Path(settings.store).expanduser()
-    if disk is not None and settings.data_files and not is_loaded(disk):
-        # Streamed into the store by pyoxigraph's bulk loader, never copied in memory
-        # here; then opened as a store from an earlier start.
-        files = [Path(f) for f in settings.data_files]
-        counts = _apart(partial(load_disk_store, disk, files), f"loading {disk}")()
-        log.info("loaded %d triples into %s", counts.triples, disk)
-    if disk is not None and is_loaded(disk):
-        # A store from an earlier start is checked again: a crash, a bug or a hand
-        # that changed it since would otherwise be served without a word. Past
-        # SHACL_AT_START_MAX triples it is not: the check would take minutes.
-        shapes = load_project(project, ["shapes"]).parts["shapes"]
-        pending = None
-        if settings.validate:
-            kept = read_counts(disk)
-            if kept is not None and kept.triples > SHACL_AT_START_MAX:
-                log.warning(
-                    "the store at %s holds %d triples, more than the %d validated at "
-                    "start: it is served without a SHACL validation",
-                    disk,
-                    kept.triples,
-                    SHACL_AT_START_MAX,
-                )
-            else:
-                work = partial(_validate_on_disk, disk, project, shapes)
-                pending = _apart(work, f"the validation of {disk}")
-        _call(meanwhile)
-        _check(pending, f"the store at {disk}")
-        backend = LocalBackend(
-            None, disk, settings.workers, writable, on_runaway, not settings.server
-        )
-        log.info("reopened %s (%d triples)", disk, backend.size())
-        return KnowledgeGraphService(settings, project, backend, shapes, started)
+    disk = _folder(settings)
+    # A temporary folder goes with the service (LocalBackend.close), or with a failed start.
+    temporary = disk is not None and settings.store == "auto"
+    with _removed_on_failure(disk if temporary else None):
+        if disk is not None and settings.data_files and not is_loaded(disk):
+            # Streamed into the store by pyoxigraph's bulk loader, never copied in memory
+            # here; then opened as a store from an earlier start.
+            files = [Path(f) for f in settings.data_files]
+            counts = _apart(partial(load_disk_store, disk, files), f"loading {disk}")()
+            log.info("loaded %d triples into %s", counts.triples, disk)
+        if disk is not None and is_loaded(disk):
+            # A store from an earlier start is checked again: a crash, a bug or a hand
+            # that changed it since would otherwise be served without a word. Past
+            # SHACL_AT_START_MAX triples it is not: the check would take minutes.
+            shapes = load_project(project, ["shapes"]).parts["shapes"]
+            pending = None
+            if settings.validate:
+                kept = read_counts(disk)
+                if kept is not None and kept.triples > SHACL_AT_START_MAX:
+                    log.warning(
+                        "the store at %s holds %d triples, more than the %d validated at "
+                        "start: it is served without a SHACL validation",
+                        disk,
+                        kept.triples,
+                        SHACL_AT_START_MAX,
+                    )
+                else:
+                    work = partial(_validate_on_disk, disk, project, shapes)
+                    pending = _apart(work, f"the validation of {disk}")
+            _call(meanwhile)
+            _check(pending, f"the store at {disk}")
+            backend = LocalBackend(
+                None,
+                disk,
+                settings.workers,
+                writable,
+                on_runaway,
+                not settings.server,
+                temporary=temporary,
+            )
+            log.info("reopened %s (%d triples)", disk, backend.size())
+            return KnowledgeGraphService(settings, project, backend, shapes, started)
 
     store = ox.Store()
     pending = None
@@ -146,15 +166,45 @@ def open_service(
     return KnowledgeGraphService(settings, project, backend, shapes, started)
 
 
+def _folder(settings: Settings) -> Path | None:
+    """The folder of the on-disk store, or None to serve from memory.
+
+    ``auto`` (serve's default) keeps --data files of up to IN_MEMORY_MAX_BYTES, and the
+    project's own data, in memory; bigger files go to a temporary folder.
+    """
+    if settings.store == "memory":
+        return None
+    if settings.store != "auto":
+        return Path(settings.store).expanduser()
+    size = sum(Path(f).stat().st_size for f in settings.data_files)
+    if size <= IN_MEMORY_MAX_BYTES:
+        return None
+    return Path(tempfile.mkdtemp(prefix="d4sme-kg-store-"))
+
+
+@contextmanager
+def _removed_on_failure(folder: Path | None) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def _apart(work: Callable[[], T], what: str) -> Callable[[], T]:
-    """Run ``work`` in a forked process, whose memory goes with it; wait when called.
+    """Run ``work`` in a process of its own, whose memory goes with it; wait when called.
 
     Loading (RocksDB's buffers) and validating (the store read into rdflib, about
     2.8 KB a triple) leave memory behind that the allocator keeps: done here, the
     serving process and its forked workers would keep it too. An expected error
-    (KGError) comes back as itself.
+    (KGError) comes back as itself. The process is forked when this one runs no other
+    thread (``serve``'s start); else it is spawned, since a lock another thread held at
+    the fork would stay held in the child for ever (seen in a test process that had
+    opened RocksDB stores, whose background threads are native: /proc tells them).
     """
-    context = multiprocessing.get_context("fork")
+    alone = _threads() == 1
+    context = multiprocessing.get_context("fork") if alone else multiprocessing.get_context("spawn")
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(target=_run_apart, args=(writer, work))
     child.start()
@@ -173,6 +223,14 @@ def _apart(work: Callable[[], T], what: str) -> Callable[[], T]:
         return cast(T, result)
 
     return outcome
+
+
+def _threads() -> int:
+    """Threads of this process, native ones included (Linux); else Python's."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 def _run_apart(writer: Connection, work: Callable[[], object]) -> None:

@@ -8,6 +8,8 @@ processes on every request, but for the queries that sort (store.split).
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -33,6 +35,7 @@ class LocalBackend:
     query runs past its limit (see store.inline); writable stores always use the pool,
     whose processes share the one copy of the data that writes change. ``start=False``
     leaves starting the evaluators to :meth:`start`, in the process that will use them.
+    ``temporary``: the folder ``path`` is removed when the store is closed.
     """
 
     def __init__(
@@ -43,9 +46,12 @@ class LocalBackend:
         writable: bool,
         on_runaway: Callable[[], None] | None = None,
         start: bool = True,
+        temporary: bool = False,
     ) -> None:
         self.writable = writable
         self._path = path
+        # A temporary folder is removed by close() in the process that opened it.
+        self._owner = os.getpid() if temporary else None
         self._store = store  # kept in memory mode: replacements are forked from it
         self._write_lock = threading.RLock()
         if store is not None:
@@ -133,6 +139,8 @@ class LocalBackend:
 
     def close(self) -> None:
         self._engine.close()
+        if self._owner == os.getpid() and self._path is not None:
+            shutil.rmtree(self._path, ignore_errors=True)
 
 
 def load_files(store: ox.Store, files: Iterable[Path]) -> None:
