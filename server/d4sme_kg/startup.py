@@ -102,7 +102,10 @@ def open_service(
             # Streamed into the store by pyoxigraph's bulk loader, never copied in memory
             # here; then opened as a store from an earlier start.
             files = [Path(f) for f in settings.data_files]
-            counts = _apart(partial(load_disk_store, disk, files), f"loading {disk}")()
+            loading = _apart(partial(load_disk_store, disk, files), f"loading {disk}")
+            _call(meanwhile)  # the web app's own set-up, while the store loads
+            meanwhile = None
+            counts = loading()
             log.info("loaded %d triples into %s", counts.triples, disk)
         if disk is not None and is_loaded(disk):
             # A store from an earlier start is checked again: a crash, a bug or a hand
