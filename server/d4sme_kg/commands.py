@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -101,32 +102,39 @@ def serve(
 ) -> None:
     """Serve the graph: SPARQL endpoint, pages and health check (granian or gunicorn)."""
     from d4sme_kg.logs import configure_serve_logging
-    from d4sme_kg.service import TOKEN_ENV, read_token
+    from d4sme_kg.service import TOKEN_ENV, Settings
     from d4sme_kg.serving import ServeOptions, run
-    from d4sme_kg.web import create_app
+    from d4sme_kg.startup import open_service
+    from d4sme_kg.web import create_app, import_routes
 
     configure_serve_logging()
+    settings = Settings.from_environment(
+        root=str(project.root),
+        base_iri=project.base,
+        store=store,
+        workers=workers,
+        # The server replaces a worker that a runaway query retires: a read-only store
+        # is evaluated in the web workers themselves (open_service decides).
+        engine="inline",
+        server=server,
+        timeout=timeout,
+        federate=list(federate),
+        data_files=list(data_files),
+        validate=not no_validate,
+        request_threads=threads,
+    )
     # Read-only, the web workers answer queries themselves (a remote store holds no data
     # here); with writes on there is one web process, and the evaluator processes hold
     # the one copy of the data the writes change.
-    read_only = not read_token()
-    # With writes on, the one web worker's threads wait on the evaluator processes:
-    # one thread for each, and two for everything else (pages, /healthz).
-    threads = threads if read_only else max(threads, workers + 2)
-    config = {
-        "ROOT": str(project.root),
-        "BASE_IRI": project.base,
-        "STORE": store,
-        "WORKERS": workers,
-        "ENGINE": "inline" if read_only else "pool",
-        "SERVER": server,
-        "TIMEOUT": timeout,
-        "FEDERATE": list(federate),
-        "DATA_FILES": list(data_files),
-        "VALIDATE": not no_validate,
-        "REQUEST_THREADS": threads,
-    }
-    app = create_app(config)
+    read_only = not settings.update_token
+    if not read_only:
+        # The one web worker's threads wait on the evaluator processes: one thread for
+        # each, and two for everything else (pages, /healthz).
+        threads = max(threads, workers + 2)
+        settings = dataclasses.replace(settings, request_threads=threads)
+    # The routes are imported while the data is being validated.
+    kg = open_service(settings, meanwhile=import_routes)
+    app = create_app(kg)
     # The service holds the token now; granian copies the environment into every
     # request's WSGI environ, where it has no business.
     os.environ.pop(TOKEN_ENV, None)
@@ -134,7 +142,6 @@ def serve(
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
-    kg = app.extensions["d4sme_kg"]
 
     def announce(base: str) -> None:
         # A remote store is not counted at start: at 10⁶ quads and more a count takes long.
@@ -149,7 +156,7 @@ def serve(
         port=port,
         processes=workers if read_only else 1,
         threads=threads,
-        body_slots=kg.settings.body_slots,
+        body_slots=settings.body_slots,
         query_timeout=timeout,
         on_ready=announce,
         on_fork=kg.start,

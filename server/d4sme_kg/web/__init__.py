@@ -35,7 +35,7 @@ def create_app(service: KnowledgeGraphService | Mapping[str, Any] | None = None)
 
         settings = Settings.from_environment(service)
         # The routes are imported while the data is being validated.
-        service = open_service(settings, meanwhile=_import_routes)
+        service = open_service(settings, meanwhile=import_routes)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = service.settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -73,7 +73,7 @@ def _close_when_retiring(response: Response) -> Response:
     return response
 
 
-def _import_routes() -> None:
+def import_routes() -> None:
     """Import the route modules, the cost of registering them."""
     _blueprints()
 
