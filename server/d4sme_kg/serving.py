@@ -18,6 +18,7 @@ import logging
 import math
 import multiprocessing
 import os
+import signal
 import socket
 import threading
 import time
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+
+from d4sme_kg.retirement import start_retiring
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +102,37 @@ def run(app: Flask, server: str, options: ServeOptions) -> None:
         run_granian(app, options)
 
 
+# -- retiring a worker ------------------------------------------------------------------------
+
+# Set by run_granian, whose main process replaces a worker when asked: the write end of
+# a pipe it reads worker process ids from (forked workers inherit it).
+_replacement_requests: int | None = None
+
+
+def retire_this_process(grace: float = 5.0) -> None:
+    """Have this worker process replaced, and its stuck evaluation ended with it.
+
+    Under granian the main process is asked, through its pipe, to replace this one
+    worker: it forks the new one first, then stops this one gracefully and kills it
+    past its own time limit (a worker that stopped by itself would count as a crash).
+    Otherwise (gunicorn) the worker stops itself with SIGTERM, which lets it finish the
+    requests in flight while the arbiter forks a replacement, and for sure after
+    ``grace`` seconds even if the stuck evaluation would hold it.
+    """
+    if not start_retiring():
+        return
+    if _replacement_requests is not None:
+        try:
+            os.write(_replacement_requests, os.getpid().to_bytes(4, "little"))
+            return
+        except OSError:  # the main process is gone: stop alone
+            pass
+    timer = threading.Timer(grace, os._exit, args=(0,))
+    timer.daemon = True
+    timer.start()
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 # -- granian ---------------------------------------------------------------------------------
 
 
@@ -114,11 +148,9 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
     from granian.net import SocketSpec  # type: ignore[attr-defined]
     from granian.server import MPServer
 
-    from d4sme_kg.store.inline import ask_for_replacement_through
-
     # A worker that meets a runaway query writes its pid here to be replaced.
-    replacement_requests, replacement_channel = os.pipe()
-    ask_for_replacement_through(replacement_channel)
+    global _replacement_requests
+    replacement_requests, _replacement_requests = os.pipe()
 
     class PreforkServer(MPServer):  # type: ignore[misc]
         """granian with one listening socket, bound here and inherited by the workers.

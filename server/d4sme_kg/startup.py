@@ -72,17 +72,33 @@ def open_service(
     neither fork nor start threads (the web app imports and registers its routes).
     """
     from d4sme_kg.store.disk import fill_disk_store, is_loaded, load_disk_store, read_counts
-    from d4sme_kg.store.inline import retire_this_process
     from d4sme_kg.store.local import LocalBackend, load_files
 
     started = time.monotonic()
     project = Project.from_root(settings.root, settings.base_iri)
     writable = bool(settings.update_token)
-    on_runaway = None
+    # The engine is chosen here, once: inline (in the web process, which its server
+    # retires after a runaway query) when asked for and the store is read-only, else
+    # evaluator processes, which share the one copy of the data that writes change.
+    inline = None
     if settings.engine == "inline" and not writable:
+        from d4sme_kg.serving import retire_this_process
+
         # Past gunicorn's own graceful stop (limit + 5 s): the requests still in flight
         # on the retiring worker, which may have started up to then, get their full limit.
-        on_runaway = partial(retire_this_process, grace=settings.timeout + 10)
+        inline = partial(retire_this_process, grace=settings.timeout + 10)
+
+    def local(store: ox.Store | None, path: Path | None, temporary: bool = False) -> LocalBackend:
+        return LocalBackend(
+            store,
+            path,
+            settings.workers,
+            writable,
+            inline=inline,
+            start=not settings.server,
+            temporary=temporary,
+        )
+
     if settings.store.startswith(("sparql+http://", "sparql+https://")):
         from d4sme_kg.store.remote import RemoteBackend
 
@@ -128,15 +144,7 @@ def open_service(
                     pending = _apart(work, f"the validation of {disk}")
             _call(meanwhile)
             _check(pending, f"the store at {disk}")
-            backend = LocalBackend(
-                None,
-                disk,
-                settings.workers,
-                writable,
-                on_runaway,
-                not settings.server,
-                temporary=temporary,
-            )
+            backend = local(None, disk, temporary)
             log.info("reopened %s (%d triples)", disk, backend.size())
             return KnowledgeGraphService(settings, project, backend, shapes, started)
 
@@ -159,13 +167,9 @@ def open_service(
     if disk is not None:
         fill_disk_store(disk, store)
         del store
-        backend = LocalBackend(
-            None, disk, settings.workers, writable, on_runaway, not settings.server
-        )
+        backend = local(None, disk)
     else:
-        backend = LocalBackend(
-            store, None, settings.workers, writable, on_runaway, not settings.server
-        )
+        backend = local(store, None)
     return KnowledgeGraphService(settings, project, backend, shapes, started)
 
 

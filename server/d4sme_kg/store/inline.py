@@ -5,7 +5,7 @@ process while that process keeps answering others. What a thread cannot do is st
 query, so a request that runs past its limit is answered with an error and the whole
 process is *retired*: the caller's ``on_runaway`` has the server replace the worker (a
 fresh fork from granian's main process, or from gunicorn's arbiter; see
-:func:`retire_this_process`), which ends the stuck evaluation with it.
+serving.retire_this_process), which ends the stuck evaluation with it.
 This only suits read-only stores: a retired process takes nothing with it but the query.
 """
 
@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import os
 import queue
-import signal
 import threading
 from _thread import allocate_lock
 from collections.abc import Callable
 from typing import Any
 
-from d4sme_kg.retirement import start_retiring
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.pool import QueryTimeout, StoreFactory
 from d4sme_kg.store.stacks import engine_thread
@@ -100,38 +98,3 @@ class InlineEngine:
 
     def close(self) -> None:
         """Nothing to stop: the threads are daemons and end with the process."""
-
-
-# Set by a server that replaces workers when asked (granian, in serving.py): the write
-# end of a pipe its main process reads worker process ids from.
-_replacement_requests: int | None = None
-
-
-def ask_for_replacement_through(fd: int) -> None:
-    """Retire workers forked after this call by writing their pid to ``fd``."""
-    global _replacement_requests
-    _replacement_requests = fd
-
-
-def retire_this_process(grace: float = 5.0) -> None:
-    """Have this worker process replaced, and its stuck evaluation ended with it.
-
-    Under granian the main process is asked, through its pipe, to replace this one
-    worker: it forks the new one first, then stops this one gracefully and kills it
-    past its own time limit (a worker that stopped by itself would count as a crash).
-    Otherwise (gunicorn) the worker stops itself with SIGTERM, which lets it finish the
-    requests in flight while the arbiter forks a replacement, and for sure after
-    ``grace`` seconds even if the stuck evaluation would hold it.
-    """
-    if not start_retiring():
-        return
-    if _replacement_requests is not None:
-        try:
-            os.write(_replacement_requests, os.getpid().to_bytes(4, "little"))
-            return
-        except OSError:  # the main process is gone: stop alone
-            pass
-    timer = threading.Timer(grace, os._exit, args=(0,))
-    timer.daemon = True
-    timer.start()
-    os.kill(os.getpid(), signal.SIGTERM)

@@ -31,9 +31,9 @@ SORTING_EVALUATORS = 2
 class LocalBackend:
     """A pyoxigraph store; queries run in evaluator processes or, read-only, inline.
 
-    ``on_runaway`` asks for inline evaluation: it is what retires the process when a
-    query runs past its limit (see store.inline); writable stores always use the pool,
-    whose processes share the one copy of the data that writes change. ``start=False``
+    ``inline`` chooses inline evaluation (the caller's choice, for read-only stores
+    only): it is what retires the process when a query runs past its limit (see
+    store.inline); None chooses the evaluator pool. ``start=False``
     leaves starting the evaluators to :meth:`start`, in the process that will use them.
     ``temporary``: the folder ``path`` is removed when the store is closed.
     """
@@ -44,7 +44,8 @@ class LocalBackend:
         path: Path | None,
         workers: int,
         writable: bool,
-        on_runaway: Callable[[], None] | None = None,
+        *,
+        inline: Callable[[], None] | None = None,
         start: bool = True,
         temporary: bool = False,
     ) -> None:
@@ -74,11 +75,12 @@ class LocalBackend:
             counts = count_store(factory())
             if path is not None:
                 _keep(path, counts)
-        if on_runaway is not None and not writable:
+        if inline is not None:
+            assert not writable, "a writable store is evaluated by the pool"
             # Two evaluators per worker for the queries that sort: one slow sort does
             # not hold up the next.
             sorting = EvaluatorPool(factory, SORTING_EVALUATORS, start=False)
-            self._engine = SplitEngine(InlineEngine(factory, on_runaway), sorting)
+            self._engine = SplitEngine(InlineEngine(factory, inline), sorting)
         else:
             self._pool = EvaluatorPool(factory, size, start)
             self._engine = SplitEngine(self._pool, self._pool)
