@@ -212,14 +212,9 @@ def query(
         raise KGError(
             f"format {fmt!r} does not fit a {form} query; use table or one of: {', '.join(names)}"
         )
-    chosen = "turtle" if table and graph_result else ("json" if table else fmt)
-    request = QueryRequest(
-        text=text,
-        analysis=analysis,
-        result_format=chosen,
-        graph_format=chosen,
-        timeout=timeout,
-        bindings=bindings,
+    shown = "turtle" if table and graph_result else ("json" if table else fmt)
+    request = QueryRequest.for_text(
+        text, analysis, result_format=shown, graph_format=shown, timeout=timeout, bindings=bindings
     )
     if endpoint:
         from d4sme_kg.store.remote import RemoteBackend

@@ -41,9 +41,10 @@ class QueryRequest:
     base_iri: str | None = None
 
     @classmethod
-    def for_text(cls, text: str, **options: Any) -> QueryRequest:
-        """A request for ``text``, read here (the CLI's, the system queries', tests')."""
-        return cls(text=text, analysis=analyse(text), **options)
+    def for_text(cls, text: str, analysis: Analysis | None = None, **options: Any) -> QueryRequest:
+        """A request for ``text``, read here unless ``analysis`` is its reading already
+        (the CLI's, the system queries', tests')."""
+        return cls(text=text, analysis=analysis or analyse(text), **options)
 
     @property
     def query_dataset(self) -> bool:
