@@ -14,16 +14,16 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from d4sme_kg.errors import KGError
 from d4sme_kg.formats import RESULT_FORMATS, Format
 from d4sme_kg.parameters import bind_values
 from d4sme_kg.queries import StoredQuery, public_queries
 from d4sme_kg.sparql import analyse
+from d4sme_kg.store import QueryAnswer
 from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import HTML, choose
-from d4sme_kg.web.problems import page_error, problem
+from d4sme_kg.web.problems import problem
 from d4sme_kg.web.protocol import CONSTRUCT_FORMATS, requested_timeout
-from d4sme_kg.web.rendering import graph_table, page_language, result_table
+from d4sme_kg.web.rendering import answer_table, page_language
 
 bp = Blueprint("named_queries", __name__)
 
@@ -104,21 +104,18 @@ def _page(query: StoredQuery, form: str, values: dict[str, str]) -> Response:
     """The HTML page of one query: what it asks, its parameters, the answer as a table."""
     lang = page_language()
     graph = form in ("CONSTRUCT", "DESCRIBE")
-    table: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
-    status = 200
-    try:
+
+    def run() -> QueryAnswer:
         bindings = bind_values(query, values, current_service().prefixes)
-        answer = current_service().query(
+        return current_service().query(
             query.text,
             result_format="json",
             graph_format="nt",
             bindings=bindings,
             timeout=requested_timeout(),
         )
-        table = graph_table(answer.body, lang) if graph else result_table(answer.body, lang)
-    except KGError as failure:
-        error, status = page_error(failure)
+
+    table, error, status = answer_table(run, graph, lang)
     shown: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
     downloads = [
         (f.name, url_for("named_queries.run", **{**shown, "name": query.name, "format": f.name}))

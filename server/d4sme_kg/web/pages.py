@@ -13,24 +13,21 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from d4sme_kg.errors import KGError
 from d4sme_kg.formats import RESULT_FORMATS
 from d4sme_kg.queries import StoredQuery
 from d4sme_kg.web import current_service
 from d4sme_kg.web.diagram import Edge, Node, article_svg, legend_entries
 from d4sme_kg.web.named_queries import named
-from d4sme_kg.web.problems import page_error
 from d4sme_kg.web.protocol import CONSTRUCT_FORMATS, query_form
 from d4sme_kg.web.rendering import (
     Namespaces,
-    graph_table,
+    answer_table,
     groups,
     labels,
     lang_term,
     language_url,
     page_language,
     page_rows,
-    result_table,
     ui,
 )
 
@@ -69,15 +66,15 @@ def query_page() -> BaseResponse:
     status = 200
     form = None
     if text:
-        try:
-            form = query_form(text)
-            graph = form in ("CONSTRUCT", "DESCRIBE")
-            answer = current_service().query(
-                text, result_format="json", graph_format="nt", base_iri=request.host_url + "sparql"
-            )
-            table = graph_table(answer.body, lang) if graph else result_table(answer.body, lang)
-        except KGError as failure:
-            error, status = page_error(failure)
+        form = query_form(text)
+        asked, base = text, request.host_url + "sparql"
+        table, error, status = answer_table(
+            lambda: current_service().query(
+                asked, result_format="json", graph_format="nt", base_iri=base
+            ),
+            form in ("CONSTRUCT", "DESCRIBE"),
+            lang,
+        )
     if text is None:
         name = chosen if chosen in examples else EXAMPLE
         text = examples[name].text if name in examples else FALLBACK

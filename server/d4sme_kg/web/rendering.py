@@ -16,9 +16,12 @@ from urllib.parse import quote
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 
+from d4sme_kg.errors import KGError
 from d4sme_kg.queries import shipped_query
 from d4sme_kg.results import literal
+from d4sme_kg.store import QueryAnswer
 from d4sme_kg.web import current_service
+from d4sme_kg.web.problems import page_error
 
 LANGUAGES = ("en", "ko")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -247,6 +250,20 @@ def cell_html(c: dict[str, Any]) -> Markup:
     lang = f' lang="{escape(c["lang"])}"' if c.get("lang") else ""
     note = f' <small class="note">{escape(c["note"])}</small>' if c.get("note") else ""
     return Markup(f"<span{lang}>{text}</span>{note}")
+
+
+def answer_table(
+    run: Callable[[], QueryAnswer], graph: bool, lang: str
+) -> tuple[dict[str, Any] | None, dict[str, str] | None, int]:
+    """What a page shows of a query: (its answer as a table, None, 200), or, when
+    ``run`` (which asks the service for JSON or N-Triples) fails, (None, the alert,
+    the page's status)."""
+    try:
+        body = run().body
+    except KGError as failure:
+        error, status = page_error(failure)
+        return None, error, status
+    return (graph_table(body, lang) if graph else result_table(body, lang)), None, 200
 
 
 def result_table(body: bytes, lang: str) -> dict[str, Any]:
