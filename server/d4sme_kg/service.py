@@ -224,9 +224,8 @@ class KnowledgeGraphService:
     def ready(self) -> bool:
         """Whether the store answers: a remote one when it answered a trivial question
         lately (RemoteBackend.ready), a local one always; False when asking fails."""
-        probe = getattr(self.backend, "ready", None)
         try:
-            return bool(probe()) if probe is not None else True
+            return self.backend.ready()
         except Exception:  # a store that cannot answer is not ready
             return False
 
@@ -239,9 +238,9 @@ class KnowledgeGraphService:
         return self.backend.size(), self.backend.counted_at
 
     @property
-    def what_is_counted(self) -> str | None:
-        """What :meth:`counted` counts, when the store says it (a remote store does)."""
-        return getattr(self.backend, "counted", None)
+    def what_is_counted(self) -> str:
+        """What :meth:`counted` counts, in words."""
+        return self.backend.counted
 
     def dump(self) -> bytes:
         """The whole store as N-Quads."""

@@ -114,6 +114,13 @@ class Backend(Protocol):
     def counted_at(self) -> float:
         """When :meth:`size` and :meth:`graphs` were counted (``time.time()``)."""
 
+    @property
+    def counted(self) -> str:
+        """What :meth:`size` counts, in words."""
+
+    def ready(self) -> bool:
+        """Whether the store answers now (a remote one: answered lately)."""
+
     def dump(self) -> bytes: ...
 
     @property

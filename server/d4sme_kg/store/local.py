@@ -89,6 +89,13 @@ class LocalBackend:
         #: When the size and the graphs were counted (time.time()).
         self.counted_at: float = counts.at
 
+    #: What :meth:`size` counts, in words.
+    counted = "every triple of the store, graph by graph (a triple in two graphs counts twice)"
+
+    def ready(self) -> bool:
+        """Always: the store is in this process's keeping."""
+        return True
+
     @property
     def inline(self) -> bool:
         """True when queries are evaluated in the web process itself."""
