@@ -66,6 +66,8 @@ def comparable(reply: Reply, base: str, reading: Reading) -> tuple[int, Any]:
         return reply.status, document.get("title")
     if media in _RDF:
         quads = canonical_quads(text.encode("utf-8"), _RDF[media])
+        # When each store was counted (VoID's dcterms:date) is each server's own.
+        quads = frozenset(quad for quad in quads if f" <{_COUNTED_WHEN}> " not in quad)
         if reading.virtuoso:
             quads = frozenset(_booleans_as_numbers(quad) for quad in quads)
         return reply.status, quads
@@ -81,6 +83,7 @@ def comparable(reply: Reply, base: str, reading: Reading) -> tuple[int, Any]:
 
 
 _PIECES = re.compile(r"(<[^>]*>)")
+_COUNTED_WHEN = "http://purl.org/dc/terms/date"
 
 
 def _booleans_as_numbers(quad: str) -> str:

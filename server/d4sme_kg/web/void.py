@@ -13,7 +13,6 @@ The service description (/sparql) describes its default dataset with the same tr
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -70,7 +69,7 @@ class Statistics:
     vocabularies: tuple[str, ...]
     #: What the data says of the dataset: (property IRI, term) pairs.
     about: tuple[tuple[str, ox.NamedNode | ox.Literal | ox.BlankNode], ...]
-    #: When the partitions and subsets were counted (time.time()), said as dcterms:date.
+    #: When the store in this state was counted (time.time()), said as dcterms:date.
     counted_at: float = 0.0
 
 
@@ -118,7 +117,9 @@ def statistics(service: KnowledgeGraphService) -> Statistics:
         # An IRI with no namespace leaves ?vocabulary unbound (the query skips them too).
         vocabularies=tuple(row["vocabulary"].value for row in vocabularies if "vocabulary" in row),
         about=tuple((row["property"].value, row["value"]) for row in about),
-        counted_at=time.time(),
+        # The store's own count time: the same in every worker, unlike the moment
+        # this worker happened to read the statistics.
+        counted_at=service.counted()[1],
     )
     with _lock:
         cache.clear()  # one state of the store at a time
