@@ -16,9 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ..servers import d4sme_server
-from .browser import launch, required
+from .browser import required
 
-CHROMIUM, sync_api = required()
+_, sync_api = required()
 
 pytestmark = pytest.mark.browser
 
@@ -31,17 +31,6 @@ ENTITY = "https://w3id.org/d4sme-kg/id/"
 def base() -> Iterator[str]:
     with d4sme_server(["--workers", "1", "--timeout", "5"]) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    assert CHROMIUM is not None
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright, CHROMIUM)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 import pytest
 
 from ..servers import ServerURL, d4sme_server, http, loopback_http
-from .browser import launch, required
+from .browser import required
 
-CHROMIUM, sync_api = required()
+_, sync_api = required()
 
 pytestmark = pytest.mark.browser
 
@@ -122,17 +122,6 @@ def other_origin() -> Iterator[str]:
 
     with loopback_http(Page) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    assert CHROMIUM is not None
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright, CHROMIUM)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
