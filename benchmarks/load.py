@@ -159,14 +159,7 @@ def ours(data: Path, folder: Path, texts: list[str], limit: float) -> dict[str, 
     restart_load = load_average()
     process, restart = timed_start(again, port, "/healthz", None, limit)
     stop(process)
-    return {
-        "load_average": load,
-        "first_load_s": round(seconds, 2),
-        "peak_load": peak_memory,
-        "pss_serving_mb": pss,
-        "restart_s": round(restart, 3),
-        "restart_load_average": restart_load,
-    }
+    return _figures(load, seconds, peak_memory, pss, restart, restart_load)
 
 
 def oxigraph(data: Path, folder: Path, texts: list[str], limit: float) -> dict[str, Any]:
@@ -193,10 +186,17 @@ def oxigraph(data: Path, folder: Path, texts: list[str], limit: float) -> dict[s
     restart_load = load_average()
     process, restart = timed_start(serve, port, ask, None, limit)
     stop(process)
+    return _figures(load, seconds, peak_memory, pss, restart, restart_load)
+
+
+def _figures(
+    load: Any, seconds: float, peak: Any, pss: Any, restart: float, restart_load: Any
+) -> dict[str, Any]:
+    """One server's figures, as both sides report them."""
     return {
         "load_average": load,
         "first_load_s": round(seconds, 2),
-        "peak_load": peak_memory,
+        "peak_load": peak,
         "pss_serving_mb": pss,
         "restart_s": round(restart, 3),
         "restart_load_average": restart_load,
