@@ -122,3 +122,29 @@ def test_an_update_whose_evaluator_dies_while_working_it_out_is_worked_out_again
         assert first not in [e.process.pid for e in pool._all]
     finally:
         pool.close()
+
+
+def test_a_long_query_text_is_parsed_in_an_evaluator_process() -> None:
+    # pyoxigraph parses holding the GIL: a long text parsed in the web process would
+    # stop its other threads meanwhile. The evaluator is a process of its own.
+    import pyoxigraph
+
+    from d4sme_kg.store.pool import EvaluatorPool
+    from d4sme_kg.store.split import LONG_TEXT, SplitEngine
+
+    class NotHere:
+        def run(self, request: dict[str, object], timeout: float) -> dict[str, object]:
+            raise AssertionError("a long text was evaluated in the web process")
+
+    store = pyoxigraph.Store()
+    pool = EvaluatorPool(lambda: store, 1)
+    engine = SplitEngine(NotHere(), pool)  # type: ignore[arg-type]
+    text = "# " + "x" * LONG_TEXT + "\nASK {}"
+    request = {"op": "query", "text": text, "result_format": "json", "max_rows": 10}
+    try:
+        reply = engine.run(request, timeout=30)
+        assert reply["kind"] == "boolean"
+        with pytest.raises(AssertionError):
+            engine.run({**request, "text": "ASK {}"}, timeout=30)
+    finally:
+        pool.close()

@@ -43,6 +43,9 @@ UNSORTABLE = (
 )
 
 
+#: Query texts longer than this are parsed in an evaluator process (characters).
+LONG_TEXT = 64 * 1024
+
 CRASHED_TWICE = (
     "the evaluator stopped twice while working out this update (it has been restarted); "
     "nothing was changed"
@@ -68,6 +71,11 @@ class SplitEngine:
             if (reply := self._twice(self.pool, request, timeout)) is None:
                 raise EngineError("unsortable", UNSORTABLE)
             return reply
+        if request.get("op") == "query" and isinstance(text, str) and len(text) > LONG_TEXT:
+            # pyoxigraph parses holding the GIL: a long text would stop every other
+            # thread of the web process meanwhile (seconds for megabytes on a busy
+            # machine), the answers to its other requests and its stopping included.
+            return self.pool.run(request, timeout)
         if request.get("op") == "diff":
             # Working out an update changes nothing: an evaluator that died meanwhile
             # (killed, say) costs the write nothing but a second try.
