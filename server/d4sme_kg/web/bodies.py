@@ -27,7 +27,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -59,7 +59,6 @@ class BodyReader:
         self._pid = -1
         self._lock = threading.Lock()
         self._free = threading.BoundedSemaphore(slots)
-        self._readers: ThreadPoolExecutor | None = None
 
     def read_into(self, environ: dict[str, Any]) -> None:
         """Replace ``environ``'s input by the whole body, read here, or raise a KGError."""
@@ -69,11 +68,11 @@ class BodyReader:
             return
         if length is not None and length > self.limit:
             raise TooLarge(f"the request body has {length} bytes; the limit is {self.limit}")
-        readers = self._process_readers()
+        self._in_this_process()
         expected = self.limit + 1 if length is None else length
         progress = _Progress()
         environ[_STREAM] = environ["wsgi.input"]
-        job = readers.submit(_read, environ["wsgi.input"], expected, progress)
+        job = _read_in_background(environ["wsgi.input"], expected, progress)
         # Most bodies are in at once: only a slow one takes a slot. Past the slots, it
         # is refused at once and its connection closed.
         if not _arrives_soon(job, progress):
@@ -120,18 +119,32 @@ class BodyReader:
             f"longer than {self.idle_seconds:g} s"
         )
 
-    def _process_readers(self) -> ThreadPoolExecutor:
-        # Threads do not survive a fork: each worker process makes its own.
+    def _in_this_process(self) -> None:
+        # A semaphore held at a fork stays held in the child: each worker makes its own.
         if self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
                     self._free = threading.BoundedSemaphore(self.slots)
-                    # A reader for every request a worker can hold at once; only slow
-                    # bodies are bounded (by the slots).
-                    self._readers = ThreadPoolExecutor(64, "body-reader")
                     self._pid = os.getpid()
-        assert self._readers is not None
-        return self._readers
+
+
+def _read_in_background(stream: Any, expected: int, progress: _Progress) -> Future[bytes]:
+    """Read the body on a daemon thread of its own.
+
+    Not an executor's thread: those are joined when the process ends, and a reader
+    blocked on a connection its server no longer serves kept a stopping worker alive
+    until the server killed it, with the requests it held.
+    """
+    job: Future[bytes] = Future()
+
+    def run() -> None:
+        try:
+            job.set_result(_read(stream, expected, progress))
+        except BaseException as error:  # handed to the waiting request, never lost
+            job.set_exception(error)
+
+    threading.Thread(target=run, name="body-reader", daemon=True).start()
+    return job
 
 
 class _Progress:
