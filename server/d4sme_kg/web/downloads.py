@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 
 from d4sme_kg.formats import GRAPH_FORMATS, write_rdf
 from d4sme_kg.web import current_service
-from d4sme_kg.web.negotiation import choose, link_header, no_such_suffix, split_suffix
+from d4sme_kg.web.negotiation import asked_format, choose, link_header
 
 bp = Blueprint("downloads", __name__)
 
@@ -22,11 +22,7 @@ bp = Blueprint("downloads", __name__)
 @bp.route("/export.<suffix>")
 def export(suffix: str | None = None) -> Response:
     """The store as it is now, in the format the suffix names or else the Accept header."""
-    explicit = request.args.get("format")
-    if suffix is not None:
-        explicit = split_suffix("export." + suffix, GRAPH_FORMATS)[1]
-        if explicit is None:
-            raise no_such_suffix(request.path, GRAPH_FORMATS)
+    explicit = asked_format("export", suffix, GRAPH_FORMATS)
     fmt = choose(request, GRAPH_FORMATS, explicit)
     service = current_service()
     quads = ox.parse(service.dump(), format=ox.RdfFormat.N_QUADS)

@@ -107,6 +107,17 @@ def no_such_suffix(path: str, offered: tuple[Format, ...]) -> NotFound:
     )
 
 
+def asked_format(stem: str, suffix: str | None, offered: tuple[Format, ...]) -> str | None:
+    """The format a route's URL suffix names (404 past the offered ones), else the
+    ``format`` parameter: the explicit choice :func:`choose` weighs against Accept."""
+    if suffix is None:
+        return request.args.get("format")
+    explicit = split_suffix(f"{stem}.{suffix}", offered)[1]
+    if explicit is None:
+        raise no_such_suffix(request.path, offered)
+    return explicit
+
+
 def alternates(path: str) -> list[tuple[Format, str]]:
     """The RDF formats of the resource at ``path`` and the URL of each (by suffix)."""
     return [(f, f"{request.script_root}{path}{f.suffix}") for f in GRAPH_FORMATS]

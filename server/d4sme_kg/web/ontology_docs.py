@@ -19,10 +19,9 @@ from d4sme_kg.web.graphs import in_dataset, quads, rdf_response
 from d4sme_kg.web.negotiation import (
     HTML,
     alternates,
+    asked_format,
     choose,
     link_header,
-    no_such_suffix,
-    split_suffix,
 )
 from d4sme_kg.web.rendering import Namespaces, labels, page_language, page_rows
 
@@ -46,11 +45,7 @@ SECTIONS = (
 @bp.route("/ontology")
 @bp.route("/ontology.<suffix>")
 def ontology(suffix: str | None = None) -> Response:
-    explicit = request.args.get("format")
-    if suffix is not None:
-        explicit = split_suffix("ontology." + suffix, OFFERED)[1]
-        if explicit is None:
-            raise no_such_suffix(request.path, OFFERED)
+    explicit = asked_format("ontology", suffix, OFFERED)
     fmt = choose(request, OFFERED, explicit)
     graph = current_service().project.graph_iri("ontology")
     if fmt is HTML:

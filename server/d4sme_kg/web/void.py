@@ -27,11 +27,10 @@ from d4sme_kg.results import literal
 from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import (
+    asked_format,
     choose,
     html_wins,
     link_header,
-    no_such_suffix,
-    split_suffix,
 )
 
 bp = Blueprint("void", __name__)
@@ -225,11 +224,7 @@ def void(suffix: str | None = None) -> Response:
     would show its user nothing. Fuseki answers an Accept that matches nothing with its
     default syntax the same way; programs asking for no RDF type still get 406.
     """
-    explicit = request.args.get("format")
-    if suffix is not None:
-        explicit = split_suffix("void." + suffix, GRAPH_FORMATS)[1]
-        if explicit is None:
-            raise no_such_suffix(request.path, GRAPH_FORMATS)
+    explicit = asked_format("void", suffix, GRAPH_FORMATS)
     readable = suffix is None and html_wins(request, GRAPH_FORMATS, explicit)
     fmt = GRAPH_FORMATS[0] if readable else choose(request, GRAPH_FORMATS, explicit)
     service = current_service()
