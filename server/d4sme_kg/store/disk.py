@@ -135,11 +135,10 @@ def load_disk_store(
     """
     paths = [Path(f) for f in files]
     formats = [rdf_format(p) for p in paths]
-    prepare_folder(path)
-    try:
+
+    def stream_files(store: ox.Store) -> None:
         total = sum(p.stat().st_size for p in paths)
         counter = _Counter(total, time.monotonic(), progress)
-        store = ox.Store(str(path))
         for file, fmt in zip(paths, formats, strict=True):
             counter.lines = fmt in _LINE_FORMATS
             with file.open("rb", buffering=0) as raw:
@@ -147,15 +146,8 @@ def load_disk_store(
                     store.bulk_load(input=cast(IO[bytes], _Reading(raw, counter)), format=fmt)
                 except (SyntaxError, ValueError) as error:
                     raise StoreUnavailable(f"{file}: {error}") from None
-        store.flush()
-        counts = count_store(store)
-        del store
-    except OSError as error:
-        raise StoreUnavailable(f"{path}: cannot load the store: {error}") from None
-    finally:
-        gc.collect()  # pyoxigraph closes a store when it is collected
-    finish_folder(path, counts)
-    return counts
+
+    return _build_disk_store(path, stream_files, "load")
 
 
 def fill_disk_store(path: Path, fill: ox.Store) -> StoreCounts:
@@ -164,17 +156,30 @@ def fill_disk_store(path: Path, fill: ox.Store) -> StoreCounts:
     For the project's own data, which is small and read through rdflib first (its
     files are rebased on the project's base IRI); files go through :func:`load_disk_store`.
     """
+
+    def copy_quads(disk: ox.Store) -> None:
+        disk.bulk_extend(fill.quads_for_pattern(None, None, None, None))
+
+    return _build_disk_store(path, copy_quads, "create")
+
+
+def _build_disk_store(path: Path, put_quads: Callable[[ox.Store], None], verb: str) -> StoreCounts:
+    """The steps both ways of making a store share: prepare the folder, open the store,
+    let ``put_quads`` fill it, flush and count it, close it, then mark it complete.
+
+    An OSError on the way is a StoreUnavailable that says it could not ``verb`` the store.
+    """
     prepare_folder(path)
     try:
-        disk = ox.Store(str(path))
-        disk.bulk_extend(fill.quads_for_pattern(None, None, None, None))
-        disk.flush()
-        counts = count_store(disk)
-        del disk
+        store = ox.Store(str(path))
+        put_quads(store)
+        store.flush()
+        counts = count_store(store)
+        del store
     except OSError as error:
-        raise StoreUnavailable(f"{path}: cannot create the store: {error}") from None
+        raise StoreUnavailable(f"{path}: cannot {verb} the store: {error}") from None
     finally:
-        gc.collect()
+        gc.collect()  # pyoxigraph closes a store when it is collected
     finish_folder(path, counts)
     return counts
 
