@@ -38,20 +38,33 @@ def test_listing_is_html_for_browsers(client: FlaskClient) -> None:
     assert "/?example=session-chairs" in text
 
 
+# A SELECT query in every result format, a graph query in every graph format; each
+# answer must hold a value the query finds.
+FORMATS_OF_EACH_KIND = [
+    ("session-chairs", {}, "json", "application/sparql-results+json", "Park Young-sun"),
+    ("session-chairs", {}, "xml", "application/sparql-results+xml", "Park Young-sun"),
+    ("session-chairs", {}, "csv", "text/csv", "Park Young-sun"),
+    ("session-chairs", {}, "tsv", "text/tab-separated-values", "Park Young-sun"),
+    ("session-chairs", {}, "html", "text/html", "Park Young-sun"),
+    ("entity-description", {"entity": "kg:paris"}, "turtle", "text/turtle", "파리"),
+    ("entity-description", {"entity": "kg:paris"}, "nt", "application/n-triples", "파리"),
+    ("entity-description", {"entity": "kg:paris"}, "jsonld", "application/ld+json", "파리"),
+    ("entity-description", {"entity": "kg:paris"}, "xml", "application/rdf+xml", "파리"),
+    ("entity-description", {"entity": "kg:paris"}, "trig", "application/trig", "파리"),
+]
+
+
 @pytest.mark.parametrize(
-    ("fmt", "media"),
-    [
-        ("json", "application/sparql-results+json"),
-        ("xml", "application/sparql-results+xml"),
-        ("csv", "text/csv"),
-        ("tsv", "text/tab-separated-values"),
-        ("html", "text/html"),
-    ],
+    ("query", "parameters", "fmt", "media", "found"),
+    FORMATS_OF_EACH_KIND,
+    ids=[f"{query}-{fmt}" for query, _, fmt, _, _ in FORMATS_OF_EACH_KIND],
 )
-def test_every_result_format(client: FlaskClient, fmt: str, media: str) -> None:
-    response = client.get(f"/queries/session-chairs?format={fmt}")
+def test_a_query_in_every_format_of_its_kind(
+    client: FlaskClient, query: str, parameters: dict[str, str], fmt: str, media: str, found: str
+) -> None:
+    response = client.get(f"/queries/{query}", query_string={**parameters, "format": fmt})
     assert response.status_code == 200 and response.mimetype == media
-    assert "Park Young-sun" in response.get_data(as_text=True)
+    assert found in response.get_data(as_text=True)
 
 
 def test_result_format_by_accept(client: FlaskClient) -> None:
@@ -61,22 +74,6 @@ def test_result_format_by_accept(client: FlaskClient) -> None:
     assert client.get("/queries/sessions").mimetype == "application/sparql-results+json"
     assert client.get("/queries/sessions", headers=BROWSER).mimetype == "text/html"
     assert client.get("/queries/sessions", headers={"Accept": "image/png"}).status_code == 406
-
-
-@pytest.mark.parametrize(
-    ("fmt", "media"),
-    [
-        ("turtle", "text/turtle"),
-        ("nt", "application/n-triples"),
-        ("jsonld", "application/ld+json"),
-        ("xml", "application/rdf+xml"),
-        ("trig", "application/trig"),
-    ],
-)
-def test_graph_query_in_every_graph_format(client: FlaskClient, fmt: str, media: str) -> None:
-    response = client.get(f"/queries/entity-description?entity=kg:paris&format={fmt}")
-    assert response.status_code == 200 and response.mimetype == media
-    assert "파리" in response.get_data(as_text=True)
 
 
 def test_parameters_from_the_query_string(client: FlaskClient) -> None:
