@@ -35,16 +35,22 @@ def d4sme(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """20,000 quads of the article's shape in three named graphs."""
-    path = tmp_path_factory.mktemp("data") / "synthetic.nq"
+def _synthetic_quads(tmp_path_factory: pytest.TempPathFactory, quads: int) -> Path:
+    """A new N-Quads file of ``quads`` quads of the article's shape in three named graphs
+    (written by benchmarks/synthetic.py)."""
+    path = tmp_path_factory.mktemp("data") / f"synthetic-{quads}.nq"
     subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "synthetic.py"), "20000", "-o", str(path)],
+        [sys.executable, str(REPO / "benchmarks" / "synthetic.py"), str(quads), "-o", str(path)],
         check=True,
         capture_output=True,
     )
     return path
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20,000 quads of the article's shape in three named graphs."""
+    return _synthetic_quads(tmp_path_factory, 20_000)
 
 
 @pytest.fixture(scope="module")
@@ -225,12 +231,7 @@ def _rss_mb(pid: int) -> float:
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """200,000 quads (37 MB, past IN_MEMORY_MAX_BYTES): about 60 MB in memory."""
-    path = tmp_path_factory.mktemp("big") / "big.nq"
-    subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "synthetic.py"), "200000", "-o", str(path)],
-        check=True,
-        capture_output=True,
-    )
+    path = _synthetic_quads(tmp_path_factory, 200_000)
     assert path.stat().st_size > IN_MEMORY_MAX_BYTES
     return path
 
