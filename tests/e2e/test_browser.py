@@ -192,20 +192,23 @@ def test_a_syntax_error_is_explained(page: sync_api.Page) -> None:
     assert page.locator("textarea[name=query]").input_value().replace("\r\n", "\n") == bad
 
 
-def _non_empty_box(locator: sync_api.Locator) -> dict[str, float]:
-    box = locator.bounding_box()
+def _drawn_picture(
+    page: sync_api.Page, path: str, figure: str
+) -> tuple[sync_api.Locator, dict[str, float]]:
+    """Open ``path``; the one SVG picture in ``figure``, shown and not empty, and its box."""
+    page.goto(path)
+    svg = page.locator(f"{figure} svg")
+    sync_api.expect(svg).to_have_count(1)
+    sync_api.expect(svg).to_be_visible()
+    box = svg.bounding_box()
     assert box is not None, "the element is not rendered"
     assert box["width"] > 100 and box["height"] > 100, box
-    return dict(box)
+    return svg, dict(box)
 
 
 def test_the_article_graph_renders(page: sync_api.Page) -> None:
-    page.goto("/graph?lang=en")
-    svg = page.locator("figure.article-graph svg")
+    svg, box = _drawn_picture(page, "/graph?lang=en", "figure.article-graph")
     expect = sync_api.expect
-    expect(svg).to_have_count(1)
-    expect(svg).to_be_visible()
-    box = _non_empty_box(svg)
     assert box["width"] > 600, "the picture takes the page's width"
     nodes = svg.locator("a circle")
     links = svg.locator("path")
@@ -233,12 +236,8 @@ def test_the_article_graph_renders(page: sync_api.Page) -> None:
 
 
 def test_the_entity_neighbourhood_renders(page: sync_api.Page) -> None:
-    page.goto("/id/kakao?lang=en")
-    svg = page.locator("figure.neighbourhood svg")
+    svg, _ = _drawn_picture(page, "/id/kakao?lang=en", "figure.neighbourhood")
     expect = sync_api.expect
-    expect(svg).to_have_count(1)
-    expect(svg).to_be_visible()
-    _non_empty_box(svg)
     nodes = svg.locator("a circle")
     lines = svg.locator("line")
     assert nodes.count() >= 5
