@@ -82,6 +82,16 @@ def graph_names(dataset: Dataset) -> set[str | None]:
     }
 
 
+def the_same_graph_in(fmt: Format, reply: TestResponse, turtle_answer: Graph) -> Dataset:
+    """The answer as a Dataset; it must be a 200 in ``fmt`` and hold the same graph as the
+    route's Turtle answer."""
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+    assert reply.mimetype == fmt.media_type
+    dataset = read(reply.data, fmt)
+    assert_same_graph(turtle_answer, union(dataset))
+    return dataset
+
+
 @pytest.fixture(scope="module")
 def turtle(app: Flask) -> Callable[[str], Graph]:
     """The Turtle answer of a route (asked once), to compare the other formats with."""
@@ -104,11 +114,8 @@ def test_every_route_serves_every_format_by_accept(
     fmt = FORMATS[name]
     path, source = ROUTES[route]
     reply = client.get(path, headers={"Accept": fmt.media_type})
-    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
-    assert reply.mimetype == fmt.media_type
+    dataset = the_same_graph_in(fmt, reply, turtle(route))
     assert "Accept" in reply.vary
-    dataset = read(reply.data, fmt)
-    assert_same_graph(turtle(route), union(dataset))
     if fmt.quads:
         names = graph_names(dataset)
         if source == "several":
@@ -125,9 +132,7 @@ def test_every_suffix_of_the_table_works(
     fmt = FORMATS[name]
     # The suffix wins over an Accept header that asks for something else.
     reply = client.get(SUFFIXED[route] + fmt.suffix, headers={"Accept": "text/html"})
-    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
-    assert reply.mimetype == fmt.media_type
-    assert_same_graph(turtle(route), union(read(reply.data, fmt)))
+    the_same_graph_in(fmt, reply, turtle(route))
 
 
 def linked_graphs(reply: TestResponse) -> set[str]:
