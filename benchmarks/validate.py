@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import signal
 import socket
@@ -31,16 +30,15 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from endpoint.procs import load_average, machine  # noqa: E402
+
 RESULTS = HERE / "results"
 BIN = Path(sys.executable).parent
 CLI = str(BIN / "d4sme-kg")
 TARGET_COLD_VALIDATE = 2.0
 TARGET_START = 2.0
-
-
-def load_average() -> float:
-    with open("/proc/loadavg", encoding="utf-8") as handle:
-        return float(handle.read().split()[0])
 
 
 def cold(command: list[str], runs: int) -> dict[str, Any]:
@@ -228,10 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
         "meta": {
-            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "machine": platform.platform(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
+            **machine(),
             "load_average_before": load_average(),
         }
     }

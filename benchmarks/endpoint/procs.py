@@ -1,10 +1,11 @@
 """Processes seen from /proc: a server's process tree, its CPU time and memory; the
-machine's busy time and load; a free port and a one-off HTTP call."""
+machine's busy time and load, and what it is; a free port and a one-off HTTP call."""
 
 from __future__ import annotations
 
 import http.client
 import os
+import platform
 import socket
 import threading
 import time
@@ -97,6 +98,16 @@ def own_cpu_seconds() -> float:
 def load_average() -> float:
     with open("/proc/loadavg", encoding="utf-8") as handle:
         return float(handle.read().split()[0])
+
+
+def machine() -> dict[str, object]:
+    """When and on what a benchmark ran: the head of every report's "meta"."""
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
 
 
 def settle(pid: int, limit: float) -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -19,7 +18,7 @@ from . import report as reporting
 from .data import BIN, RESULTS, answer_size, label_of, prepare, reference
 from .load import WRK_MISSING, find_wrk
 from .measure import measure
-from .procs import load_average, memory
+from .procs import load_average, machine, memory
 from .queries import PREFIXES, QUERIES, concrete, described
 from .servers import (
     Ours,
@@ -32,6 +31,8 @@ from .servers import (
 )
 
 SERVERS = ("ours", "oxigraph", "rdflib")
+#: The servers that also run on a store on disk, as "<name>-disk" (unless --memory-only).
+WITH_DISK_VARIANT: dict[str, type[Ours] | type[Oxigraph]] = {"ours": Ours, "oxigraph": Oxigraph}
 
 
 def say(line: str) -> None:
@@ -62,20 +63,15 @@ def _variants(
 ) -> list[tuple[str, Server, Any]]:
     """The servers one name in ``--servers`` stands for, with how each is started."""
     found: list[tuple[str, Server, Any]] = []
-    if name == "ours":
-        ours = Ours("ours", data, args)
-        found.append(("ours", ours, ours.start))
+    if name in WITH_DISK_VARIANT:
+        kind = WITH_DISK_VARIANT[name]
+        in_memory = kind(name, data, args)
+        found.append((name, in_memory, in_memory.start))
         if not args.memory_only:
-            remove_tree(dirs["ours"])
-            disk = Ours("ours-disk", data, args)
-            found.append(("ours-disk", disk, lambda: disk.start(str(dirs["ours"]))))
-    elif name == "oxigraph":
-        oxi = Oxigraph("oxigraph", data, args)
-        found.append(("oxigraph", oxi, oxi.start))
-        if not args.memory_only:
-            remove_tree(dirs["oxigraph"])
-            oxi_disk = Oxigraph("oxigraph-disk", data, args)
-            found.append(("oxigraph-disk", oxi_disk, lambda: oxi_disk.start(str(dirs["oxigraph"]))))
+            folder = dirs[name]
+            remove_tree(folder)
+            on_disk = kind(f"{name}-disk", data, args)
+            found.append((f"{name}-disk", on_disk, lambda: on_disk.start(str(folder))))
     elif name == "rdflib":
         command = rdflib_endpoint_command(args)
         assert command is not None
@@ -203,10 +199,7 @@ def _rdflib_endpoint_version(command: str) -> str:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "meta": {
-            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "machine": platform.platform(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
+            **machine(),
             "pyoxigraph": ox.__version__,
             "oxigraph": _version([str(BIN / "oxigraph"), "--version"]),
             "rdflib_endpoint": args.rdflib_version,
