@@ -150,15 +150,15 @@ def ours(data: Path, folder: Path, texts: list[str], limit: float) -> dict[str, 
     peak = Peak()
     process, seconds = timed_start(first, port, "/healthz", peak, limit)
     peak_memory = peak.stop()
-    try:
-        pss = serving_pss(process, port, "/sparql", texts)
-    finally:
-        stop(process)
-    port = free_port()
-    again = [*serve, "--port", str(port), "--store", str(folder)]
-    restart_load = load_average()
-    process, restart = timed_start(again, port, "/healthz", None, limit)
-    stop(process)
+    pss, restart, restart_load = _serve_then_restart(
+        process,
+        port,
+        "/sparql",
+        texts,
+        lambda new_port: [*serve, "--port", str(new_port), "--store", str(folder)],
+        "/healthz",
+        limit,
+    )
     return _figures(load, seconds, peak_memory, pss, restart, restart_load)
 
 
@@ -171,22 +171,42 @@ def oxigraph(data: Path, folder: Path, texts: list[str], limit: float) -> dict[s
     peak.pids.append(loader.pid)
     if loader.wait() != 0:
         raise RuntimeError(f"oxigraph load exited with {loader.returncode}")
+
+    def serve(port: int) -> list[str]:
+        return [binary, "serve-read-only", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
+
     port = free_port()
-    serve = [binary, "serve-read-only", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
     ask = "/query?query=ASK%7B%7D"
-    process, _ = timed_start(serve, port, ask, peak, limit)
+    process, _ = timed_start(serve(port), port, ask, peak, limit)
     seconds = time.monotonic() - began
     peak_memory = peak.stop()
+    pss, restart, restart_load = _serve_then_restart(
+        process, port, "/query", texts, serve, ask, limit
+    )
+    return _figures(load, seconds, peak_memory, pss, restart, restart_load)
+
+
+def _serve_then_restart(
+    process: subprocess.Popen[bytes],
+    port: int,
+    endpoint: str,
+    texts: list[str],
+    restart: Callable[[int], list[str]],
+    ready: str,
+    limit: float,
+) -> tuple[float, float, float]:
+    """What both servers go through once their first load is ready: the PSS of the tree
+    after the queries, then, stopped, the seconds a restart on the loaded store takes
+    (``restart`` is its command for a port), with the load average at the restart."""
     try:
-        pss = serving_pss(process, port, "/query", texts)
+        pss = serving_pss(process, port, endpoint, texts)
     finally:
         stop(process)
     port = free_port()
-    serve[-1] = f"127.0.0.1:{port}"
     restart_load = load_average()
-    process, restart = timed_start(serve, port, ask, None, limit)
+    process, seconds = timed_start(restart(port), port, ready, None, limit)
     stop(process)
-    return _figures(load, seconds, peak_memory, pss, restart, restart_load)
+    return pss, seconds, restart_load
 
 
 def _figures(
