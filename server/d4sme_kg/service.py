@@ -29,6 +29,7 @@ from d4sme_kg.queries import shipped_query
 from d4sme_kg.sparql import MAX_NESTING, MAX_OPTIONAL_CALLS, Analysis, add_using, analyse
 from d4sme_kg.store import Backend, QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.stacks import on_engine_stack
+from d4sme_kg.store_version import StoreVersion
 from d4sme_kg.validation import ValidationReport, validate_graph
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,9 @@ class KnowledgeGraphService:
         self.shapes = shapes
         self.prefixes = {p: str(ns) for p, ns in prefixes(project.base).items()}
         self.start_seconds = time.monotonic() - started
+        #: Which state of the data an answer is of; None for a remote store, which
+        #: changes behind our back.
+        self.version: StoreVersion | None = StoreVersion() if self.local else None
 
     # -- the store -------------------------------------------------------------------------
 
@@ -426,16 +430,23 @@ class KnowledgeGraphService:
         # Validation and commit are one critical section: a write validated against data
         # that another write then changes could commit a state nobody validated.
         with self.backend.write_lock:
-            current = self.backend.dump()
-            if diff is None:
-                added, removed = on_engine_stack(lambda: self._validated_change(current, change))
-            else:
-                add, remove = diff()
-                added, removed = self._validated_diff(current, add, remove)
-            self.backend.apply(
-                ox.serialize(added, format=ox.RdfFormat.N_QUADS) or b"",
-                ox.serialize(removed, format=ox.RdfFormat.N_QUADS) or b"",
-            )
+            try:
+                current = self.backend.dump()
+                if diff is None:
+                    added, removed = on_engine_stack(
+                        lambda: self._validated_change(current, change)
+                    )
+                else:
+                    add, remove = diff()
+                    added, removed = self._validated_diff(current, add, remove)
+                self.backend.apply(
+                    ox.serialize(added, format=ox.RdfFormat.N_QUADS) or b"",
+                    ox.serialize(removed, format=ox.RdfFormat.N_QUADS) or b"",
+                )
+            finally:
+                # Whatever the outcome: an answer tagged before it is outdated at once.
+                if self.version is not None:
+                    self.version.count_a_write()
         return {"added": len(added), "removed": len(removed)}
 
     def _validated_change(self, current: bytes, change: Any) -> tuple[set[Any], set[Any]]:

@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, current_app
 from d4sme_kg.logs import ACCESS_LOGGER, batched_handler, printable
 from d4sme_kg.retirement import retiring
 from d4sme_kg.service import KnowledgeGraphService, Settings
-from d4sme_kg.web.bodies import BodiesFirst, BodyReader, refuse_a_bad_body
+from d4sme_kg.web.bodies import BodiesFirst, BodyReader
 
 access_log = logging.getLogger(ACCESS_LOGGER)
 
@@ -23,12 +23,16 @@ def current_service() -> KnowledgeGraphService:
     return service
 
 
-def create_app(service: KnowledgeGraphService | Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    service: KnowledgeGraphService | Mapping[str, Any] | None = None, *, fast_protocol: bool = True
+) -> Flask:
     """The web layer over ``service``.
 
     Given settings instead (upper-case names, as in a Flask config, over the
     ``D4SME_KG_*`` environment) or nothing (``flask run``, another WSGI server), the
-    service is opened first: loaded and validated, once.
+    service is opened first: loaded and validated, once. ``fast_protocol=False`` sends
+    protocol queries through Flask's dispatch too (web.fast_protocol; the tests compare
+    the two).
     """
     if not isinstance(service, KnowledgeGraphService):
         from d4sme_kg.startup import open_service
@@ -42,7 +46,7 @@ def create_app(service: KnowledgeGraphService | Mapping[str, Any] | None = None)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     app.extensions["d4sme_kg"] = service
-    from d4sme_kg.web.problems import register_error_handlers
+    from d4sme_kg.web.problems import raise_what_came_before, register_error_handlers
 
     register_error_handlers(app)
     from d4sme_kg.web.security import register_security
@@ -51,11 +55,15 @@ def create_app(service: KnowledgeGraphService | Mapping[str, Any] | None = None)
     from d4sme_kg.web.cors import register_cors
 
     register_cors(app)
-    app.before_request(refuse_a_bad_body)
+    app.before_request(raise_what_came_before)
     app.after_request(_close_when_retiring)
     from d4sme_kg.web.caching import register_caching
 
     register_caching(app)
+    if fast_protocol:
+        from d4sme_kg.web.fast_protocol import ProtocolFastPath
+
+        app.wsgi_app = ProtocolFastPath(app, service)  # type: ignore[method-assign]
     settings = service.settings
     reader = BodyReader(settings.max_body_bytes, settings.body_seconds, settings.body_slots)
     bodies = BodiesFirst(app.wsgi_app, reader, settings.request_threads)

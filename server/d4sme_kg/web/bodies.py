@@ -23,18 +23,19 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import queue
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from flask import request
 from werkzeug.wsgi import get_content_length
 
 from d4sme_kg.errors import BodyIncomplete, BodyTimeout, KGError, TooLarge, TooManyBodies
+from d4sme_kg.web.problems import RAISED
 
 #: Read size: a slow client shows progress every PIECE bytes.
 PIECE = 16 * 1024
@@ -129,12 +130,7 @@ class BodyReader:
 
 
 def _read_in_background(stream: Any, expected: int, progress: _Progress) -> Future[bytes]:
-    """Read the body on a daemon thread of its own.
-
-    Not an executor's thread: those are joined when the process ends, and a reader
-    blocked on a connection its server no longer serves kept a stopping worker alive
-    until the server killed it, with the requests it held.
-    """
+    """Read the body on one of this process's reader threads."""
     job: Future[bytes] = Future()
 
     def run() -> None:
@@ -143,8 +139,49 @@ def _read_in_background(stream: Any, expected: int, progress: _Progress) -> Futu
         except BaseException as error:  # handed to the waiting request, never lost
             job.set_exception(error)
 
-    threading.Thread(target=run, name="body-reader", daemon=True).start()
+    _READERS.run(run)
     return job
+
+
+class _Readers:
+    """The daemon threads that read bodies, each kept for the next body once it is done.
+
+    Not an executor's threads: those are joined when the process ends, and a reader
+    blocked on a connection its server no longer serves kept a stopping worker alive
+    until the server killed it, with the requests it held. Starting a thread cost a
+    small request as much as reading its body, so a thread is started only when none
+    is free: a stalled body holds its own thread, never another body's.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = 0
+
+    def run(self, work: Callable[[], None]) -> None:
+        with self._lock:
+            # Threads do not survive a fork: a worker starts with none of its own.
+            if self._pid != os.getpid():
+                self._jobs, self._idle, self._pid = queue.SimpleQueue(), 0, os.getpid()
+            jobs = self._jobs
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        jobs.put(work)
+        if start:
+            reader = threading.Thread(target=self._serve, args=(jobs,), name="body-reader")
+            reader.daemon = True
+            reader.start()
+
+    def _serve(self, jobs: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            jobs.get()()
+            with self._lock:
+                self._idle += 1
+
+
+_READERS = _Readers()
 
 
 class _Progress:
@@ -195,8 +232,6 @@ def _read(stream: Any, expected: int, progress: _Progress) -> bytes:
 _STREAM = "d4sme_kg.body_stream"
 #: Set when the answer must end the connection by failing (see BodiesFirst).
 _CUT = "d4sme_kg.cut_connection"
-#: What was wrong with a request's body, for the app to answer.
-_REFUSED = "d4sme_kg.body_refused"
 
 
 def _stop_reading(environ: dict[str, Any], job: Future[bytes]) -> None:
@@ -223,7 +258,7 @@ class BodiesFirst:
     their waits leave the app's own threads to queries and ``/healthz``, and the bound
     keeps the extra threads from all running Python at once (a worker's threads share
     one GIL: more of them at once cost every request more CPU). A body refused here is
-    answered by the app (``refuse_a_bad_body``), in the one error vocabulary.
+    answered by the app (problems.raise_what_came_before), in the one error vocabulary.
 
     Under granian an answer to a stalled body declares one byte more than it sends:
     granian's HTTP layer then aborts the connection once the answer is written, which
@@ -240,7 +275,7 @@ class BodiesFirst:
         try:
             self.reader.read_into(environ)
         except KGError as error:
-            environ[_REFUSED] = error
+            environ[RAISED] = error
         start = _cutting(start_response) if environ.get(_CUT) else start_response
         if self._running is None:
             answer = self.wsgi_app(environ, start)
@@ -248,13 +283,6 @@ class BodiesFirst:
             with self._running:
                 answer = self.wsgi_app(environ, start)
         return _sent_then_cut(answer) if environ.get(_CUT) else answer
-
-
-def refuse_a_bad_body() -> None:
-    """Flask hook: raise what BodiesFirst found wrong with this request's body."""
-    error = request.environ.get(_REFUSED)
-    if error is not None:
-        raise error
 
 
 def _cutting(start_response: Any) -> Any:

@@ -23,23 +23,22 @@ Vary, and no query is run. ``*`` matches any current answer, so it needs the ans
 the 200 is made, then answered as 304. Other methods (a query POSTed, a write) get no
 validator and their conditions are ignored.
 
-The store version is a token drawn when the app is built (a restart, new code or new
-data never meets an old tag) and a count of the writes made since. Writes happen only
-through this app, in its one web process when writes are on (d4sme_kg.serving), and
-every SPARQL Update or Graph Store write that carries the token counts once it is done,
-whatever its outcome. A read that began before a write may carry the old version and
-the new data: that tag is outdated at once, never reused for later data. A remote store
+The store's version (d4sme_kg.store_version: a token drawn when the service was
+assembled, and the count of the writes made since) is part of every tag, so every write
+outdates every tag. A read that began before a write may carry the old version and the
+new data: that tag is outdated at once, never reused for later data. A remote store
 changes behind our back, so with one nothing is tagged.
+
+The protocol's fast path (web.fast_protocol) tags and revalidates its answers with the
+same functions, from the WSGI environ.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
-import threading
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
 from d4sme_kg.web import current_service
 
@@ -47,35 +46,14 @@ from d4sme_kg.web import current_service
 CACHE_CONTROL = "no-cache"
 #: Request headers each cached route's answers are negotiated from.
 _PAGE_HEADERS = ("Accept", "Accept-Language")
-#: Endpoints whose writes change the store (any method but these is a write there).
-_WRITES = {"/update", "/store"}
-_READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-class StoreVersion:
-    """A token for this app's life and a count of the writes made in it."""
-
-    def __init__(self) -> None:
-        self.token = secrets.token_hex(4)
-        self.writes = 0
-        self._lock = threading.Lock()
-
-    def __str__(self) -> str:
-        return f"{self.token}.{self.writes}"
-
-    def count_a_write(self) -> None:
-        with self._lock:
-            self.writes += 1
 
 
 def register_caching(app: Flask) -> None:
-    """Tag the read answers of a store this app holds; count its writes."""
-    if not app.extensions["d4sme_kg"].local:
+    """Tag the read answers of a store this app holds."""
+    if app.extensions["d4sme_kg"].version is None:
         return
-    app.extensions["d4sme_kg_version"] = StoreVersion()
     app.before_request(answer_a_current_copy)
     app.after_request(add_validators)
-    app.teardown_request(count_writes)
 
 
 def negotiated_from(path: str) -> tuple[str, ...] | None:
@@ -123,27 +101,47 @@ def not_modified(tag: str, headers: tuple[str, ...]) -> Response:
 
 
 def _validate(response: Response, tag: str, headers: tuple[str, ...]) -> None:
-    response.headers["ETag"] = tag
-    response.headers["Cache-Control"] = CACHE_CONTROL
+    for name, value in validators(tag):
+        response.headers[name] = value
     for name in headers:
         response.vary.add(name)
+
+
+def validators(tag: str) -> list[tuple[str, str]]:
+    """The headers of a tagged answer besides Vary."""
     # Scripts of other sites may read the answer (web.cors); the tag too.
-    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    return [
+        ("ETag", tag),
+        ("Cache-Control", CACHE_CONTROL),
+        ("Access-Control-Expose-Headers", "ETag"),
+    ]
+
+
+def tag_of(version: object, environ: dict[str, Any]) -> tuple[str, tuple[str, ...]] | None:
+    """The ETag of a cacheable read (GET or HEAD) at ``version`` and the request headers
+    its answer depends on; None for a request whose answer is not tagged."""
+    if version is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return None
+    headers = negotiated_from(environ.get("PATH_INFO", ""))
+    if headers is None:
+        return None
+    return entity_tag(str(version), headers, environ), headers
+
+
+def holds_current_copy(environ: dict[str, Any], tag: str) -> bool:
+    """Whether the request's If-None-Match names ``tag`` (``*`` aside: see add_validators)."""
+    condition: str = environ.get("HTTP_IF_NONE_MATCH", "")
+    return bool(condition) and condition.strip() != "*" and matches(condition, tag)
 
 
 def answer_a_current_copy() -> Response | None:
     """Work out the tag of a cacheable read; answer 304 if the client holds it."""
-    if request.method not in ("GET", "HEAD"):
+    found = tag_of(current_service().version, request.environ)
+    if found is None:
         return None
-    headers = negotiated_from(request.path)
-    if headers is None:
-        return None
-    version = str(current_app.extensions["d4sme_kg_version"])
-    tag = entity_tag(version, headers, request.environ)
-    g.d4sme_kg_etag = (tag, headers)
-    condition = request.environ.get("HTTP_IF_NONE_MATCH")
-    if condition and condition.strip() != "*" and matches(condition, tag):
-        return not_modified(tag, headers)
+    g.d4sme_kg_etag = found
+    if holds_current_copy(request.environ, found[0]):
+        return not_modified(*found)
     return None
 
 
@@ -158,15 +156,3 @@ def add_validators(response: Response) -> Response:
         return not_modified(tag, headers)
     _validate(response, tag, headers)
     return response
-
-
-def count_writes(error: BaseException | None = None) -> None:
-    """Count a write once it is done, whatever its outcome (run after every request).
-
-    Only a request with the write token counts: one without it changes nothing, and
-    must not be a way for anybody to make every cached answer stale.
-    """
-    if request.path in _WRITES and request.method not in _READ_METHODS:
-        service = current_service()
-        if service.authorised(request.environ.get("HTTP_AUTHORIZATION")):
-            current_app.extensions["d4sme_kg_version"].count_a_write()

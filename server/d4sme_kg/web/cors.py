@@ -16,6 +16,8 @@ from flask import Flask, Response, request
 READ_METHODS = "GET, HEAD, POST, OPTIONS"
 #: The request headers such a read may set.
 READ_HEADERS = "Accept, Content-Type"
+#: The header of every read's answer.
+OPEN = ("Access-Control-Allow-Origin", "*")
 
 
 def register_cors(app: Flask) -> None:
@@ -26,7 +28,7 @@ def open_reads(response: Response) -> Response:
     if _is_write():
         return response
     headers = response.headers
-    headers["Access-Control-Allow-Origin"] = "*"
+    headers[OPEN[0]] = OPEN[1]
     if request.method == "OPTIONS":
         headers["Access-Control-Allow-Methods"] = READ_METHODS
         headers["Access-Control-Allow-Headers"] = READ_HEADERS

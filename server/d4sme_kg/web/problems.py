@@ -14,6 +14,9 @@ from d4sme_kg.web.negotiation import prefers_html
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://w3id.org/d4sme-kg/problems/"
+#: Where a layer before the app (the body reader, the protocol's fast path) leaves the
+#: error it met, for the app to answer like any other.
+RAISED = "d4sme_kg.raised"
 
 
 def problem(
@@ -48,6 +51,13 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(KGError, _kg_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal)
+
+
+def raise_what_came_before() -> None:
+    """Flask hook: raise the error a layer before the app met (see RAISED)."""
+    error = request.environ.get(RAISED)
+    if error is not None:
+        raise error
 
 
 def _kg_error(error: KGError) -> Response:

@@ -12,7 +12,8 @@ from werkzeug.http import parse_options_header
 from werkzeug.wrappers import Response as BaseResponse
 
 from d4sme_kg.errors import QueryError
-from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS
+from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.sparql import analyse
 from d4sme_kg.web import current_service
 from d4sme_kg.web.negotiation import choose, html_wins
@@ -29,15 +30,32 @@ CONSTRUCT_FORMATS = GRAPH_FORMATS
 def sparql() -> BaseResponse:
     # The request object itself, not the proxy: this route reads it a dozen times.
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
-    text, default_graphs, named_graphs, params = _read_request(req)
-    if text is None:
+    answered = answer_query(req, current_service())
+    if answered is None:
         # The query page for a browser; the service description for any client that
         # ranks an RDF format above HTML (Comunica lists text/html at q=0.2) or names
         # one with format= (a format= that names nothing leaves it to Accept).
         if req.method == "GET" and html_wins(req, GRAPH_FORMATS, req.args.get("format")):
             return redirect(url_for("pages.query_page"))
         return service_description(current_service(), req)
-    service = current_service()
+    body, fmt = answered
+    # text/* media types get "; charset=utf-8" from werkzeug itself. The body goes out
+    # as the one bytes object it is (direct_passthrough): the WSGI server then writes it
+    # at once instead of iterating over it.
+    return Response(body, mimetype=fmt.media_type, headers=ANSWER_HEADERS, direct_passthrough=True)
+
+
+#: The headers of every query answer besides its type and length (the answer's format
+#: is negotiated from Accept).
+ANSWER_HEADERS = {"Vary": "Accept"}
+
+
+def answer_query(req: Request, service: KnowledgeGraphService) -> tuple[bytes, Format] | None:
+    """The answer to the protocol request ``req`` and its format; None when it holds no
+    query. The route and the fast path (web.fast_protocol) both answer with this."""
+    text, default_graphs, named_graphs, params = _read_request(req)
+    if text is None:
+        return None
     analysis = service.check_query(text, default_graphs, named_graphs)
     # format= or output= (SPARQLWrapper sends both), by any name Fuseki or Virtuoso
     # know; one that names nothing offered leaves the choice to Accept.
@@ -58,15 +76,7 @@ def sparql() -> BaseResponse:
         base_iri=endpoint_url(req),
         analysis=analysis,
     )
-    # text/* media types get "; charset=utf-8" from werkzeug itself. The body goes out
-    # as the one bytes object it is (direct_passthrough): the WSGI server then writes it
-    # at once instead of iterating over it.
-    return Response(
-        answer.body,
-        mimetype=fmt.media_type,
-        headers={"Vary": "Accept"},
-        direct_passthrough=True,
-    )
+    return answer.body, fmt
 
 
 def _read_request(req: Request) -> tuple[str | None, list[str], list[str], Mapping[str, str]]:
@@ -152,8 +162,24 @@ def endpoint_url(req: Request | None = None) -> str:
 # Worked out by werkzeug once per distinct host and path (it costs a request's worth of
 # URL quoting each time otherwise); the arguments are everything the URL depends on.
 @lru_cache(maxsize=256)
-def _endpoint_url(*environ_values: str | None) -> str:
-    return request.base_url
+def _endpoint_url(
+    scheme: str,
+    host: str | None,
+    server_name: str | None,
+    server_port: str | None,
+    script_name: str,
+    path_info: str,
+) -> str:
+    environ = {
+        "wsgi.url_scheme": scheme,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path_info,
+    }
+    if host is not None:
+        environ["HTTP_HOST"] = host
+    return Request(environ).base_url
 
 
 def requested_timeout(params: Mapping[str, str] | None = None) -> float | None:

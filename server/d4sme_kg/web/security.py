@@ -60,16 +60,23 @@ def register_security(app: Flask) -> None:
 
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    if response.mimetype in DOCUMENTS:
-        framed = FRAMED.get(request.endpoint or "")
-        if framed is not None:
-            headers.setdefault("Content-Security-Policy", framed)
-        else:
-            headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-            headers.setdefault("X-Frame-Options", "DENY")
+    for name, value in security_headers(response.mimetype, request.endpoint):
+        headers.setdefault(name, value)
     return response
+
+
+#: The headers of every answer, whatever it is.
+EVERY_ANSWER = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))
+
+
+def security_headers(mimetype: str | None, endpoint: str | None) -> list[tuple[str, str]]:
+    """The headers of an answer of type ``mimetype`` from the route ``endpoint``."""
+    if mimetype not in DOCUMENTS:
+        return list(EVERY_ANSWER)
+    framed = FRAMED.get(endpoint or "")
+    if framed is not None:
+        return [*EVERY_ANSWER, ("Content-Security-Policy", framed)]
+    return [*EVERY_ANSWER, ("Content-Security-Policy", PAGE_POLICY), ("X-Frame-Options", "DENY")]
 
 
 def relative_links_for_a_bad_host() -> None:

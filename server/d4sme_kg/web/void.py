@@ -78,12 +78,13 @@ _lock = threading.Lock()
 def statistics(service: KnowledgeGraphService) -> Statistics:
     """The counts of :class:`Statistics`, worked out once per state of the store.
 
-    The state is the store's version (web.caching: a token and the count of writes), so
-    that a write that keeps the size and the graphs (one property for another) is seen.
+    The state is the store's version (d4sme_kg.store_version: a token and the count of
+    writes), so that a write that keeps the size and the graphs (one property for
+    another) is seen.
     A store with no version (a remote one, changed behind our back) is told by its
     size and its named graphs, the most it lets us know cheaply.
     """
-    version = current_app.extensions.get("d4sme_kg_version")
+    version = service.version
     if version is not None:
         key: Any = str(version)
     else:
