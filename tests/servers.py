@@ -61,31 +61,43 @@ def wait_until_ready(url: str, timeout: float = 60.0) -> None:
         time.sleep(0.1)
 
 
+def start_d4sme(
+    args: Sequence[str], env: dict[str, str], host: str = "127.0.0.1"
+) -> subprocess.Popen[str]:
+    """Start ``d4sme-kg serve --host HOST --port 0 ARGS`` with ``env`` as its whole
+    environment. Its stderr is a text pipe, where it says the URL of the port it took."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "d4sme_kg", "serve", "--host", host, "--port", "0", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # Its own process group: stopping it stops its workers and evaluators too.
+        start_new_session=True,
+    )
+
+
+def stop_group(process: subprocess.Popen[str], grace: float) -> None:
+    """Stop a server started by :func:`start_d4sme`: SIGTERM, SIGKILL after ``grace``
+    seconds, then SIGKILL to what of its group outlived it (nothing should; whatever
+    did would hold the log pipe open)."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 @contextmanager
 def d4sme_server(
     args: Sequence[str] = (), env: dict[str, str] | None = None, timeout: float = 90.0
 ) -> Iterator[ServerURL]:
     """Run ``d4sme-kg serve --port 0 ARGS``; yield its base URL (no trailing slash)."""
-    command = [
-        sys.executable,
-        "-m",
-        "d4sme_kg",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        *args,
-    ]
-    process = subprocess.Popen(
-        command,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **(env or {})},
-        # Its own process group: stopping it stops its workers and evaluators too.
-        start_new_session=True,
-    )
+    process = start_d4sme(args, {**os.environ, **(env or {})})
     lines: list[str] = []
     drainer: threading.Thread | None = None
     try:
@@ -98,15 +110,7 @@ def d4sme_server(
         wait_until_ready(base + "/healthz", timeout)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        # Whatever of the group outlived the server (nothing should) holds the log pipe.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process, 20)
         # What the server wrote as it stopped is read to the end of the pipe, then kept.
         if drainer is not None:
             drainer.join(timeout=10)

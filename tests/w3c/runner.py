@@ -21,7 +21,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import http.client
 import io
@@ -29,7 +28,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +43,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pyoxigraph as ox
+
+from ..servers import start_d4sme, stop_group
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE_ENV = "D4SME_KG_W3C_TESTS"
@@ -291,33 +291,10 @@ class Server:
         }
         if self.token:
             env["D4SME_KG_UPDATE_TOKEN"] = self.token
-        command = [
-            sys.executable,
-            "-m",
-            "d4sme_kg",
-            "serve",
-            "--host",
-            self.host,
-            "--port",
-            "0",
-            "--no-validate",
-            "--workers",
-            "2",
-            "--timeout",
-            "30",
-        ]
+        args = ["--no-validate", "--workers", "2", "--timeout", "30"]
         for path in self.data:
-            command += ["--data", str(path)]
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            # Its own process group: stopping it stops its workers and evaluators too.
-            start_new_session=True,
-        )
+            args += ["--data", str(path)]
+        self.process = start_d4sme(args, env, self.host)
         assert self.process.stderr is not None
         deadline = time.monotonic() + 120
         for line in self.process.stderr:
@@ -341,17 +318,8 @@ class Server:
             self.log.append(line.rstrip())
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
         if self.process is not None:
-            # Whatever of the group outlived the server (nothing should) holds the log pipe.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+            stop_group(self.process, 10)
         if self._drainer is not None:
             self._drainer.join(timeout=5)
         if self.process is not None and self.process.stderr is not None:
