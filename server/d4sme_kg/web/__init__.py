@@ -7,10 +7,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, current_app
 
 from d4sme_kg.logs import ACCESS_LOGGER, batched_handler, printable
-from d4sme_kg.retirement import retiring
 from d4sme_kg.service import KnowledgeGraphService, Settings
 from d4sme_kg.web.bodies import BodiesFirst, BodyReader
 
@@ -56,7 +55,6 @@ def create_app(
 
     register_cors(app)
     app.before_request(raise_what_came_before)
-    app.after_request(_close_when_retiring)
     from d4sme_kg.web.caching import register_caching
 
     register_caching(app)
@@ -67,18 +65,11 @@ def create_app(
     settings = service.settings
     reader = BodyReader(settings.max_body_bytes, settings.body_seconds, settings.body_slots)
     bodies = BodiesFirst(app.wsgi_app, reader, settings.request_threads)
-    app.wsgi_app = AccessLog(bodies)  # type: ignore[method-assign]
+    from d4sme_kg.web.spreading import SpreadConnections
+
+    spread = SpreadConnections(bodies, settings.request_threads)
+    app.wsgi_app = AccessLog(spread)  # type: ignore[method-assign]
     return app
-
-
-def _close_when_retiring(response: Response) -> Response:
-    # A worker that met a runaway query keeps it running until the server stops the
-    # worker, and it stops only once its connections are done: kept alive by busy
-    # clients, they never were, and the worker was killed with requests in hand. Each
-    # answer it gives from then on ends its connection, so clients move to live workers.
-    if retiring():
-        response.headers["Connection"] = "close"
-    return response
 
 
 def import_routes() -> None:

@@ -5,9 +5,9 @@ request cycle (a request context, URL matching, before- and after-request hooks,
 response object) cost more than the query itself. This WSGI layer answers a protocol
 query (GET with ``query=``, POST of a form or of ``application/sparql-query``) with the
 same functions the ``/sparql`` route uses (protocol.answer_query), and gives its answer
-the headers the app's hooks would (security, CORS, caching, a retiring worker's
-``Connection: close``). tests/web/test_fast_protocol.py compares the two paths answer
-by answer.
+the headers the app's hooks would (security, CORS, caching; web.spreading adds
+``Connection: close`` for both paths). tests/web/test_fast_protocol.py compares the
+two paths answer by answer.
 
 Everything else goes to the app, untouched: other routes and methods, a request with no
 query (the query page, the service description), a conditional request the app answers
@@ -26,7 +26,6 @@ from flask import Flask, Request
 from werkzeug.exceptions import HTTPException
 from werkzeug.utils import get_content_type
 
-from d4sme_kg.retirement import retiring
 from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.web.caching import holds_current_copy, tag_of, validators
 from d4sme_kg.web.cors import OPEN
@@ -80,8 +79,6 @@ class ProtocolFastPath:
         ]
         if tagged is not None:
             headers += validators(tagged[0])
-        if retiring():
-            headers.append(("Connection", "close"))
         start_response("200 OK", headers)
         return [body]
 
