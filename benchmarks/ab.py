@@ -3,11 +3,12 @@
 On a machine whose speed drifts by tens of per cent from one hour to the next, a change
 worth 5 % only shows when both versions are measured at the same time. This starts
 version A and version B (two checkouts, or one with two sets of ``serve`` options) on
-the article's data, then times them in turns: in each round, four keep-alive clients
-(new connections each round, as in endpoint.py) send the same small query, made
-distinct by a comment, to one server and then to the other (the order alternates).
-Reported: the median throughput and server CPU per request of each, and in how many
-rounds B was faster.
+the article's data, then times them in turns: in each round wrk (the native load
+generator of endpoint/, with its keep-alive connections, new ones each round) sends the
+same small query, made distinct by a comment, to one server and then to the other (the
+order alternates). Reported: the median throughput and server CPU per request of each,
+how busy wrk itself was (near 100 %, wrk is the limit), and in how many rounds B was
+faster.
 
     python benchmarks/ab.py --b ../other-checkout               # code A/B
     python benchmarks/ab.py --options-b "--threads 4"           # option A/B
@@ -25,12 +26,13 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import tree_cpu_seconds  # noqa: E402  (the same CPU measure, from /proc)
+# The endpoint benchmark's wrk runner: the same load generator, CPU measure and checks.
+from endpoint.load import WRK_MISSING, find_wrk, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,36 +66,21 @@ def start(checkout: Path, options: list[str]) -> tuple[subprocess.Popen[bytes], 
     raise SystemExit(f"the server in {checkout} did not start")
 
 
-def timed_round(port: int, pid: int, query: str, clients: int, requests: int, tag: str):  # type: ignore[no-untyped-def]
-    """One round: (requests per second, server CPU ms per request)."""
-    failures: list[str] = []
-
-    def client(number: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {
-            "Content-Type": "application/sparql-query",
-            "Accept": "application/sparql-results+json",
-        }
-        for request in range(requests // clients):
-            body = f"{query} # {tag} {number} {request}".encode()
-            connection.request("POST", "/sparql", body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                failures.append(str(response.status))
-        connection.close()
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    cpu, began = tree_cpu_seconds(pid), time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - began
-    if failures:
-        raise SystemExit(f"answers other than 200: {sorted(set(failures))}")
-    done = requests // clients * clients
-    return done / seconds, (tree_cpu_seconds(pid) - cpu) / done * 1000
+def timed_round(  # type: ignore[no-untyped-def]
+    port: int, pid: int, query_file: Path, args: argparse.Namespace, seconds: float, tag: str
+):
+    """One round: (requests per second, server CPU ms per request, wrk's busy share)."""
+    measured = wrk(
+        args,
+        f"http://127.0.0.1:{port}/sparql",
+        ["distinct", str(query_file), "application/sparql-results+json", tag],
+        pid,
+        seconds,
+    )
+    if measured["errors"] or not measured["answered"]:
+        raise SystemExit(f"answers other than 200: {measured['errors']}")
+    cpu_ms = measured["server_cpu"] / measured["answered"] * 1000
+    return measured["qps"], cpu_ms, measured["wrk_busy"]
 
 
 def main() -> None:
@@ -104,22 +91,27 @@ def main() -> None:
     parser.add_argument("--options-b", default="", help="more `serve` options for B")
     parser.add_argument("--query", default="ASK {}")
     parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--requests", type=int, default=800, help="per round and server")
-    parser.add_argument("-c", "--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per round and server")
+    parser.add_argument("-c", "--connections", type=int, default=8)
     args = parser.parse_args()
+    args.wrk, args.wrk_threads, args.request_timeout = find_wrk(), 1, 30.0
+    if args.wrk is None:
+        raise SystemExit(WRK_MISSING)
+    query_file = Path(tempfile.mkdtemp()) / "query.rq"
+    query_file.write_text(args.query, encoding="utf-8")
     servers = {
         "A": start(args.a.resolve(), shlex.split(args.options_a)),
         "B": start(args.b.resolve(), shlex.split(args.options_b)),
     }
     try:
-        for process, port in servers.values():  # warm-up, not counted
-            timed_round(port, process.pid, args.query, args.clients, 400, "warm-up")
-        results: dict[str, list[tuple[float, float]]] = {"A": [], "B": []}
+        for name, (process, port) in servers.items():  # warm-up, not counted
+            timed_round(port, process.pid, query_file, args, 1, f"warm-up-{name}")
+        results: dict[str, list[tuple[float, float, float]]] = {"A": [], "B": []}
         for number in range(args.rounds):
             for name in ("A", "B") if number % 2 == 0 else ("B", "A"):
                 process, port = servers[name]
                 measured = timed_round(
-                    port, process.pid, args.query, args.clients, args.requests, str(number)
+                    port, process.pid, query_file, args, args.seconds, f"{name}{number}"
                 )
                 results[name].append(measured)
     finally:
@@ -127,8 +119,12 @@ def main() -> None:
             os.killpg(process.pid, signal.SIGTERM)
     qps = {name: statistics.median(r[0] for r in rounds) for name, rounds in results.items()}
     cpu = {name: statistics.median(r[1] for r in rounds) for name, rounds in results.items()}
+    busy = {name: statistics.median(r[2] for r in rounds) for name, rounds in results.items()}
     for name in ("A", "B"):
-        print(f"{name}: median {qps[name]:.0f} requests/s, {cpu[name]:.3f} ms server CPU each")
+        print(
+            f"{name}: median {qps[name]:.0f} requests/s, {cpu[name]:.3f} ms server CPU each "
+            f"(wrk busy {busy[name]:.0%})"
+        )
     wins = sum(b[0] > a[0] for a, b in zip(results["A"], results["B"], strict=True))
     print(
         f"B/A: throughput {qps['B'] / qps['A']:.3f}, CPU per request "
