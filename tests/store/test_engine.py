@@ -12,6 +12,7 @@ import pytest
 
 from d4sme_kg.store import QueryRequest
 from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.messages import RunQuery
 
 EX = "http://example.org/"
 SPARQL_RESULTS = "{http://www.w3.org/2005/sparql-results#}"
@@ -32,6 +33,10 @@ def store() -> ox.Store:
     return store
 
 
+def run_query(text: str, **options: object) -> RunQuery:
+    return RunQuery.of(QueryRequest.for_text(text, **options))
+
+
 def rows_of(fmt: str, body: bytes) -> int:
     if fmt == "json":
         return len(json.loads(body)["results"]["bindings"])
@@ -49,16 +54,16 @@ def test_the_row_limit_is_exact(store: ox.Store, fmt: str, limit: int) -> None:
     request = QueryRequest.for_text(
         query.replace("{n}", str(limit)), result_format=fmt, max_rows=limit
     )
-    reply = evaluate(store, request.message())
-    assert rows_of(fmt, reply["body"]) == limit
+    reply = evaluate(store, RunQuery.of(request))
+    assert rows_of(fmt, reply.body) == limit
     # JSON and CSV count an upper bound (literals may hold the separator), which can
     # only pass the limit by sending the answer to the exact count.
-    assert reply["rows"] == limit
+    assert reply.rows == limit
     over = QueryRequest.for_text(
         query.replace("{n}", str(limit + 1)), result_format=fmt, max_rows=limit
     )
     with pytest.raises(EngineError) as error:
-        evaluate(store, over.message())
+        evaluate(store, RunQuery.of(over))
     assert error.value.kind == "too_many_rows"
 
 
@@ -72,10 +77,10 @@ def test_separators_in_literals_never_refuse_an_answer_within_the_limit(fmt: str
         for i in range(4)
     )
     text = f"SELECT ?s ?o WHERE {{ ?s <{EX}p> ?o }}"
-    reply = evaluate(store, QueryRequest.for_text(text, result_format=fmt, max_rows=4).message())
-    assert rows_of(fmt, reply["body"]) == 4 and reply["rows"] == 4
+    reply = evaluate(store, run_query(text, result_format=fmt, max_rows=4))
+    assert rows_of(fmt, reply.body) == 4 and reply.rows == 4
     with pytest.raises(EngineError):
-        evaluate(store, QueryRequest.for_text(text, result_format=fmt, max_rows=3).message())
+        evaluate(store, run_query(text, result_format=fmt, max_rows=3))
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
@@ -87,11 +92,11 @@ def test_an_answer_past_the_uncounted_size_is_counted_by_a_second_evaluation(
     monkeypatch.setattr(engine, "_MAX_UNCOUNTED_BYTES", 200)
     query = f"SELECT ?s ?o WHERE {{ ?s <{EX}p> ?o }} ORDER BY ?s LIMIT {{n}}"
     fits = QueryRequest.for_text(query.replace("{n}", "40"), result_format=fmt, max_rows=40)
-    reply = evaluate(store, fits.message())
-    assert rows_of(fmt, reply["body"]) == 40 and reply["rows"] <= 40
+    reply = evaluate(store, RunQuery.of(fits))
+    assert rows_of(fmt, reply.body) == 40 and reply.rows <= 40
     over = QueryRequest.for_text(query.replace("{n}", "41"), result_format=fmt, max_rows=40)
     with pytest.raises(EngineError) as error:
-        evaluate(store, over.message())
+        evaluate(store, RunQuery.of(over))
     assert error.value.kind == "too_many_rows"
 
 
@@ -103,32 +108,25 @@ def test_a_small_answer_is_written_once_with_its_rows_bounded() -> None:
     )
     text = f"SELECT ?s ?o WHERE {{ ?s <{EX}p> ?o }}"
     for fmt in ("json", "csv"):
-        reply = evaluate(store, QueryRequest.for_text(text, result_format=fmt).message())
-        assert rows_of(fmt, reply["body"]) == 3 and reply["rows"] == 3
+        reply = evaluate(store, run_query(text, result_format=fmt))
+        assert rows_of(fmt, reply.body) == 3 and reply.rows == 3
     empty = f"SELECT ?s WHERE {{ ?s <{EX}none> ?o }}"
     for fmt in ("json", "csv"):
-        assert (
-            evaluate(store, QueryRequest.for_text(empty, result_format=fmt).message())["rows"] == 0
-        )
+        assert evaluate(store, run_query(empty, result_format=fmt)).rows == 0
 
 
 def test_empty_rows_count_too(store: ox.Store) -> None:
     # Rows with nothing bound are the shortest a format can write.
     text = f"SELECT ?x WHERE {{ ?s <{EX}p> ?o }} LIMIT 3"
     for fmt in ("json", "xml", "csv", "tsv"):
-        assert (
-            evaluate(store, QueryRequest.for_text(text, result_format=fmt, max_rows=3).message())[
-                "rows"
-            ]
-            == 3
-        )
+        assert evaluate(store, run_query(text, result_format=fmt, max_rows=3)).rows == 3
         with pytest.raises(EngineError):
-            evaluate(store, QueryRequest.for_text(text, result_format=fmt, max_rows=2).message())
+            evaluate(store, run_query(text, result_format=fmt, max_rows=2))
 
 
 def test_select_star_keeps_the_order_of_the_query(store: ox.Store) -> None:
     text = f"SELECT * WHERE {{ ?zeta <{EX}p> ?alpha }} LIMIT 1"
-    body = evaluate(store, QueryRequest.for_text(text, result_format="csv").message())["body"]
+    body = evaluate(store, run_query(text, result_format="csv")).body
     assert body.decode().splitlines()[0] == "zeta,alpha"
-    body = evaluate(store, QueryRequest.for_text(text, result_format="json").message())["body"]
+    body = evaluate(store, run_query(text, result_format="json")).body
     assert json.loads(body)["head"]["vars"] == ["zeta", "alpha"]

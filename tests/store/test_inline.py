@@ -12,6 +12,7 @@ import pytest
 from d4sme_kg.store import QueryRequest
 from d4sme_kg.store.engine import EngineError
 from d4sme_kg.store.inline import InlineEngine
+from d4sme_kg.store.messages import RunQuery
 from d4sme_kg.store.pool import QueryTimeout
 
 EX = "http://example.org/"
@@ -26,15 +27,15 @@ def small_store(size: int) -> ox.Store:
     return store
 
 
-def request(text: str) -> dict[str, object]:
-    return QueryRequest.for_text(text, result_format="csv").message()
+def request(text: str) -> RunQuery:
+    return RunQuery.of(QueryRequest.for_text(text, result_format="csv"))
 
 
 def test_answers_in_this_process_and_reports_errors() -> None:
     retired: list[int] = []
     engine = InlineEngine(lambda: small_store(10), lambda: retired.append(os.getpid()))
     reply = engine.run(request(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{EX}p> ?o }}"), 5)
-    assert reply["body"].decode().split() == ["n", "10"]
+    assert reply.body.decode().split() == ["n", "10"]
     with pytest.raises(EngineError) as error:
         engine.run(request("SELECT WHERE {"), 5)
     assert error.value.kind == "syntax"
@@ -47,7 +48,7 @@ def test_concurrent_requests_each_get_their_own_answer() -> None:
 
     def ask(number: int) -> None:
         text = f"SELECT ?o WHERE {{ <{EX}s{number}> <{EX}p> ?o }}"
-        answers[number] = engine.run(request(text), 5)["body"]
+        answers[number] = engine.run(request(text), 5).body
 
     threads = [threading.Thread(target=ask, args=(n,)) for n in range(20)]
     for thread in threads:
@@ -71,4 +72,4 @@ def test_a_query_past_its_limit_raises_and_retires_the_process() -> None:
     assert retired == [os.getpid()]
     # The engine still answers on other threads while the runaway one is busy.
     reply = engine.run(request(f"ASK {{ <{EX}s1> ?p ?o }}"), 5)
-    assert b"true" in reply["body"]
+    assert b"true" in reply.body

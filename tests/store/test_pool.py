@@ -13,8 +13,9 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from d4sme_kg.store import QueryRequest
+from d4sme_kg.store import QueryAnswer, QueryRequest
 from d4sme_kg.store.engine import EngineError
+from d4sme_kg.store.messages import ApplyChange, Change, RunQuery
 from d4sme_kg.store.pool import EvaluatorPool, PoolBusy, QueryTimeout
 
 EX = "http://example.org/"
@@ -37,8 +38,8 @@ def pool() -> Iterator[EvaluatorPool]:
         pool.close()
 
 
-def ask(pool: EvaluatorPool, text: str, timeout: float) -> dict[str, Any]:
-    return pool.run(QueryRequest.for_text(text).message(), timeout)
+def ask(pool: EvaluatorPool, text: str, timeout: float) -> QueryAnswer:
+    return pool.run(RunQuery.of(QueryRequest.for_text(text)), timeout)
 
 
 def on_a_thread_that_ends(action: Any) -> Any:
@@ -69,10 +70,10 @@ def test_queries_waiting_behind_a_runaway_get_their_own_time_limit(pool: Evaluat
     slow_started.wait()
     time.sleep(0.2)
     for _ in range(30):
-        assert ask(pool, SMALL, 1.0)["kind"] == "boolean"
+        assert ask(pool, SMALL, 1.0).kind == "boolean"
     thread.join()
     assert isinstance(outcomes[0], QueryTimeout)
-    assert ask(pool, SMALL, 1.0)["kind"] == "boolean"
+    assert ask(pool, SMALL, 1.0).kind == "boolean"
 
 
 def test_a_request_waits_for_an_evaluator_at_most_its_limit(pool: EvaluatorPool) -> None:
@@ -101,7 +102,7 @@ def test_evaluators_forked_from_a_thread_that_ended_live_on(pool: EvaluatorPool)
     assert isinstance(stopped, QueryTimeout)
     time.sleep(1.0)
     for _ in range(4):
-        assert on_a_thread_that_ends(lambda: ask(pool, SMALL, 2.0))["kind"] == "boolean"
+        assert on_a_thread_that_ends(lambda: ask(pool, SMALL, 2.0)).kind == "boolean"
 
 
 def _raising(action: Any, *args: Any) -> Any:
@@ -117,7 +118,7 @@ def test_a_dead_idle_evaluator_is_replaced_without_an_error(pool: EvaluatorPool)
         os.kill(pid, signal.SIGKILL)
     time.sleep(0.3)
     for _ in range(4):
-        assert ask(pool, SMALL, 2.0)["kind"] == "boolean"
+        assert ask(pool, SMALL, 2.0).kind == "boolean"
     assert len(_evaluators(pool)) == 2
 
 
@@ -127,11 +128,11 @@ def test_a_change_reaches_every_evaluator_even_past_a_dead_one(pool: EvaluatorPo
     time.sleep(0.3)
     quad = ox.Quad(ox.NamedNode(f"{EX}new"), ox.NamedNode(f"{EX}p"), ox.Literal("x"))
     added = ox.serialize([quad], format=ox.RdfFormat.N_QUADS) or b""
-    pool.broadcast({"op": "apply", "add": added, "remove": b""})
+    pool.broadcast(ApplyChange(Change(add=added, remove=b"")))
     # Both evaluators (one of them new) hold the change, and answer.
     for _ in range(6):
         reply = ask(pool, f"ASK {{ <{EX}new> ?p ?o }}", 2.0)
-        assert reply["body"] == b'{"head":{},"boolean":true}'
+        assert reply.body == b'{"head":{},"boolean":true}'
 
 
 def test_an_evaluator_that_dies_mid_query_is_a_clear_error_then_replaced(
@@ -150,7 +151,7 @@ def test_an_evaluator_that_dies_mid_query_is_a_clear_error_then_replaced(
         ask(pool, RUNAWAY, 5.0)
     killer.join()
     assert caught.value.kind == "crashed" and "restarted" in caught.value.message
-    assert ask(pool, SMALL, 2.0)["kind"] == "boolean"
+    assert ask(pool, SMALL, 2.0).kind == "boolean"
 
 
 def _evaluators(pool: EvaluatorPool) -> list[int]:

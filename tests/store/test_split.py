@@ -99,6 +99,7 @@ def query(base: str, text: str, accept: str = "application/sparql-results+json")
 def test_an_update_whose_evaluator_dies_while_working_it_out_is_worked_out_again() -> None:
     import pyoxigraph
 
+    from d4sme_kg.store.messages import DiffUpdate
     from d4sme_kg.store.pool import EvaluatorPool
     from d4sme_kg.store.split import SplitEngine
 
@@ -116,9 +117,9 @@ def test_an_update_whose_evaluator_dies_while_working_it_out_is_worked_out_again
         (first,) = [e.process.pid for e in pool._all]
         killer = threading.Timer(0.3, os.kill, args=(first, signal.SIGKILL))
         killer.start()
-        reply = engine.run({"op": "diff", "text": update, "base_iri": None}, timeout=60)
+        change = engine.run(DiffUpdate(update, base_iri=None), timeout=60)
         killer.join()
-        assert b"<urn:count>" in reply["add"]
+        assert b"<urn:count>" in change.add
         assert first not in [e.process.pid for e in pool._all]
     finally:
         pool.close()
@@ -129,22 +130,23 @@ def test_a_long_query_text_is_parsed_in_an_evaluator_process() -> None:
     # stop its other threads meanwhile. The evaluator is a process of its own.
     import pyoxigraph
 
+    from d4sme_kg.store import QueryRequest
+    from d4sme_kg.store.messages import EngineMessage, RunQuery
     from d4sme_kg.store.pool import EvaluatorPool
     from d4sme_kg.store.split import LONG_TEXT, SplitEngine
 
     class NotHere:
-        def run(self, request: dict[str, object], timeout: float) -> dict[str, object]:
+        def run(self, message: EngineMessage[object], timeout: float) -> object:
             raise AssertionError("a long text was evaluated in the web process")
 
     store = pyoxigraph.Store()
     pool = EvaluatorPool(lambda: store, 1)
     engine = SplitEngine(NotHere(), pool)  # type: ignore[arg-type]
     text = "# " + "x" * LONG_TEXT + "\nASK {}"
-    request = {"op": "query", "text": text, "result_format": "json", "max_rows": 10}
     try:
-        reply = engine.run(request, timeout=30)
-        assert reply["kind"] == "boolean"
+        answer = engine.run(RunQuery.of(QueryRequest.for_text(text)), timeout=30)
+        assert answer.kind == "boolean"
         with pytest.raises(AssertionError):
-            engine.run({**request, "text": "ASK {}"}, timeout=30)
+            engine.run(RunQuery.of(QueryRequest.for_text("ASK {}")), timeout=30)
     finally:
         pool.close()

@@ -20,7 +20,8 @@ class QueryRequest:
     """One query as the engine needs it: text, what the text asks, dataset, formats, limits.
 
     Made once, where the query is checked (the service), and passed on unchanged to the
-    engine; :meth:`for_text` reads the text for a caller that has not.
+    backend (a local one hands its engine the part it needs: store.messages.RunQuery);
+    :meth:`for_text` reads the text for a caller that has not.
     """
 
     text: str
@@ -56,24 +57,6 @@ class QueryRequest:
         """The prefixes the query uses undeclared, of those the service has."""
         needed = self.analysis.undeclared_prefixes
         return {p: iri for p, iri in self.prefixes.items() if p in needed}
-
-    def message(self) -> dict[str, Any]:
-        """The request as plain data for the engine (which runs in another process)."""
-        return {
-            "op": "query",
-            "text": self.text,
-            "result_format": self.result_format,
-            "graph_format": self.graph_format,
-            "default_graphs": self.default_graphs,
-            "named_graphs": self.named_graphs,
-            "max_rows": self.max_rows,
-            "prefixes": self.prefixes,
-            "bindings": self.bindings,
-            "query_dataset": self.query_dataset,
-            "base_iri": self.base_iri,
-            "star_order": self.analysis.star_order,
-            "query_prefixes": self.query_prefixes,
-        }
 
 
 @dataclass

@@ -1,7 +1,9 @@
-"""Evaluate one SPARQL request on a pyoxigraph store and serialise the answer.
+"""Answer one engine message (store.messages) on a pyoxigraph store: run a query and
+serialise its answer, work out or apply a change, dump or count the store.
 
 This code runs inside an evaluator process (see :mod:`d4sme_kg.store.pool`), so a
-query that runs too long can be stopped by ending the process.
+query that runs too long can be stopped by ending the process, or on a thread of a
+read-only web process, which is retired then (:mod:`d4sme_kg.store.inline`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,18 @@ import pyoxigraph as ox
 from d4sme_kg.errors import KGError
 from d4sme_kg.formats import oxigraph_format
 from d4sme_kg.results import Solutions, Term, serialize_solutions
+from d4sme_kg.store import QueryAnswer
+from d4sme_kg.store.disk import count_store
+from d4sme_kg.store.messages import (
+    Answer,
+    ApplyChange,
+    Change,
+    CountStore,
+    DiffUpdate,
+    DumpStore,
+    EngineMessage,
+    RunQuery,
+)
 
 #: EngineError kinds -> (HTTP status, title)
 KINDS = {
@@ -132,10 +146,11 @@ def _alternatives(text: str) -> list[str] | None:
     return items
 
 
-def evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
-    """Answer one request dict; the reply is a dict with ``body`` or raises EngineError."""
+def evaluate(store: ox.Store, message: EngineMessage[Answer]) -> Answer:
+    """Answer one message (store.messages), or raise EngineError."""
     try:
-        return _evaluate(store, request)
+        answer: Answer = _answer(store, message)
+        return answer
     except EngineError as error:
         # The error goes on alone: its traceback holds pyoxigraph's result iterators,
         # which must be freed on the thread that made them (they are thread-bound), and
@@ -145,84 +160,81 @@ def evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     raise failure
 
 
-def _evaluate(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
-    operation = request["op"]
-    if operation == "query":
-        return _query(store, request)
-    if operation == "diff":
-        # A SPARQL Update run on a copy: what it would add and remove, nothing changed
-        # here. In an evaluator, so that its time limit holds (the evaluator is killed).
-        scratch = ox.Store()
-        scratch.extend(store.quads_for_pattern(None, None, None, None))
-        _guard(
-            lambda: scratch.update(request["text"], base_iri=request.get("base_iri") or None),
-            "syntax",
-        )
-        before = set(store.quads_for_pattern(None, None, None, None))
-        after = set(scratch.quads_for_pattern(None, None, None, None))
-        return {
-            "add": ox.serialize(after - before, format=ox.RdfFormat.N_QUADS) or b"",
-            "remove": ox.serialize(before - after, format=ox.RdfFormat.N_QUADS) or b"",
-        }
-    if operation == "apply":
-        # Changes travel as N-Quads bytes: plain data that crosses the process boundary.
-        emptied = set()
-        for quad in ox.parse(request["remove"], format=ox.RdfFormat.N_QUADS):
-            store.remove(quad)
-            emptied.add(quad.graph_name)
-        store.extend(ox.parse(request["add"], format=ox.RdfFormat.N_QUADS))
-        # A named graph whose last triple went is dropped, as the Graph Store Protocol expects.
-        for graph in emptied:
-            if (
-                isinstance(graph, ox.NamedNode)
-                and next(iter(store.quads_for_pattern(None, None, None, graph)), None) is None
-            ):
-                store.remove_graph(graph)
-        return {"ok": True}
-    if operation == "dump":
-        return {"body": store.dump(format=ox.RdfFormat.N_QUADS)}
-    if operation == "graphs":
-        graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-        return {"graphs": graphs, "size": len(store)}
-    raise EngineError("internal", f"unknown operation {operation!r}")
+def _answer(store: ox.Store, message: EngineMessage[Any]) -> Any:
+    match message:
+        case RunQuery():
+            return _query(store, message)
+        case DiffUpdate():
+            return _diff(store, message)
+        case ApplyChange():
+            return _apply(store, message.change)
+        case DumpStore():
+            return store.dump(format=ox.RdfFormat.N_QUADS) or b""
+        case CountStore():
+            return count_store(store)
+    # Only a message type added to store.messages without its case here.
+    raise EngineError("internal", f"no engine operation for {type(message).__name__}")
 
 
-def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
+def _diff(store: ox.Store, update: DiffUpdate) -> Change:
+    # A SPARQL Update run on a copy: what it would add and remove, nothing changed here.
+    # In an evaluator, so that its time limit holds (the evaluator is killed).
+    scratch = ox.Store()
+    scratch.extend(store.quads_for_pattern(None, None, None, None))
+    _guard(lambda: scratch.update(update.text, base_iri=update.base_iri or None), "syntax")
+    before = set(store.quads_for_pattern(None, None, None, None))
+    after = set(scratch.quads_for_pattern(None, None, None, None))
+    return Change(
+        add=ox.serialize(after - before, format=ox.RdfFormat.N_QUADS) or b"",
+        remove=ox.serialize(before - after, format=ox.RdfFormat.N_QUADS) or b"",
+    )
+
+
+def _apply(store: ox.Store, change: Change) -> None:
+    # Changes travel as N-Quads bytes: plain data that crosses the process boundary.
+    emptied = set()
+    for quad in ox.parse(change.remove, format=ox.RdfFormat.N_QUADS):
+        store.remove(quad)
+        emptied.add(quad.graph_name)
+    store.extend(ox.parse(change.add, format=ox.RdfFormat.N_QUADS))
+    # A named graph whose last triple went is dropped, as the Graph Store Protocol expects.
+    for graph in emptied:
+        if (
+            isinstance(graph, ox.NamedNode)
+            and next(iter(store.quads_for_pattern(None, None, None, graph)), None) is None
+        ):
+            store.remove_graph(graph)
+
+
+def _query(store: ox.Store, query: RunQuery) -> QueryAnswer:
     # base_iri: the endpoint URL, against which relative IRIs of the query resolve
     # (SPARQL 1.1 Protocol: the service's BASE); absent, a relative IRI is a syntax error.
     options: dict[str, Any] = {
-        # Fewer prefixes, less to parse: only those the query needs are passed when known.
-        "prefixes": (
-            request["query_prefixes"]
-            if request.get("query_prefixes") is not None
-            else request.get("prefixes")
-        )
-        or None,
-        "base_iri": request.get("base_iri") or None,
+        # Fewer prefixes, less to parse: only those the query needs are passed.
+        "prefixes": query.query_prefixes or None,
+        "base_iri": query.base_iri or None,
     }
-    options.update(_dataset(request))
-    if request.get("bindings"):
-        options["substitutions"] = {
-            ox.Variable(k): _to_ox(v) for k, v in request["bindings"].items()
-        }
+    options.update(_dataset(query))
+    if query.bindings:
+        options["substitutions"] = {ox.Variable(k): _to_ox(v) for k, v in query.bindings.items()}
 
     def run() -> Any:
-        return _guard(lambda: store.query(request["text"], **options), "syntax")
+        return _guard(lambda: store.query(query.text, **options), "syntax")
 
     result = run()
-    limit = int(request["max_rows"])
+    limit = int(query.max_rows)
     if isinstance(result, ox.QueryBoolean):
         solutions = Solutions((), (), bool(result))
-        return {"kind": "boolean", "body": serialize_solutions(solutions, request["result_format"])}
+        return QueryAnswer("boolean", serialize_solutions(solutions, query.result_format))
     if isinstance(result, ox.QuerySolutions):
         found = [v.value for v in result.variables]
         # SELECT * in the order of the query (pyoxigraph sorts the variables by name).
-        order: list[str] = request.get("star_order") or []
+        order = query.star_order
         variables = sorted(
             found, key=lambda name: order.index(name) if name in order else len(order)
         )
         if variables == found:
-            return _solutions_natively(run, result, request["result_format"], limit)
+            return _solutions_natively(run, result, query.result_format, limit)
         rows = _guard(lambda: list(islice(result, limit + 1)), "evaluation")
         if len(rows) > limit:
             raise EngineError("too_many_rows", f"the result has more than {limit} rows")
@@ -230,20 +242,20 @@ def _query(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
             {name: _term(value) for name in variables if (value := row[name]) is not None}
             for row in rows
         ]
-        body = serialize_solutions(Solutions(variables, converted), request["result_format"])
-        return {"kind": "solutions", "body": body, "rows": len(rows)}
+        body = serialize_solutions(Solutions(variables, converted), query.result_format)
+        return QueryAnswer("solutions", body, len(rows))
     triples = _guard(lambda: list(islice(result, limit + 1)), "evaluation")
     if len(triples) > limit:
         raise EngineError("too_many_rows", f"the result has more than {limit} triples")
     body = (
         ox.serialize(
             triples,
-            format=oxigraph_format(request["graph_format"]),
-            prefixes=request.get("prefixes") or None,
+            format=oxigraph_format(query.graph_format),
+            prefixes=dict(query.prefixes) or None,
         )
         or b""
     )
-    return {"kind": "graph", "body": body, "rows": len(triples)}
+    return QueryAnswer("graph", body, len(triples))
 
 
 _NATIVE_FORMATS = {
@@ -322,7 +334,7 @@ _MAX_UNCOUNTED_BYTES = 64 * 1024 * 1024
 
 def _solutions_natively(
     run: Callable[[], Any], result: ox.QuerySolutions, fmt: str, limit: int
-) -> dict[str, Any]:
+) -> QueryAnswer:
     """Serialise with pyoxigraph's own writers (several times faster than in Python).
 
     XML and TSV are written once, their rows counted exactly on the way. JSON and CSV
@@ -344,18 +356,18 @@ def _solutions_natively(
             if rows > limit:
                 raise EngineError("too_many_rows", f"the result has more than {limit} rows")
             empty = body.endswith(b"[]}}") if fmt == "json" else rows <= 0
-            return {"kind": "solutions", "body": body, "rows": 0 if empty else rows}
+            return QueryAnswer("solutions", body, 0 if empty else rows)
     if fmt == "xml":
         sink = _Sink(limit, b"<result>", header=0)
         _write(result, sink, ox.QueryResultsFormat.XML)
-        return {"kind": "solutions", "body": sink.body(), "rows": sink.rows}
+        return QueryAnswer("solutions", sink.body(), sink.rows)
     sink = _Sink(limit, b"\n", header=1)
     _write(result, sink, ox.QueryResultsFormat.TSV)
     body = sink.body()
     if fmt != "tsv":
         parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
         body = parsed.serialize(format=_NATIVE_FORMATS[fmt]) or b""
-    return {"kind": "solutions", "body": body, "rows": sink.rows}
+    return QueryAnswer("solutions", body, sink.rows)
 
 
 def _exact_rows(body: bytes, fmt: str) -> int:
@@ -371,7 +383,7 @@ def _write(result: ox.QuerySolutions, sink: _Sink, fmt: ox.QueryResultsFormat) -
     _guard(lambda: result.serialize(target, format=fmt), "evaluation")
 
 
-def _dataset(request: dict[str, Any]) -> dict[str, Any]:
+def _dataset(query: RunQuery) -> dict[str, Any]:
     """The dataset options of a query (SPARQL 1.1 Protocol 2.1.4, Query 13.2).
 
     - protocol graphs given: they are the whole dataset and override FROM / FROM NAMED;
@@ -380,15 +392,14 @@ def _dataset(request: dict[str, Any]) -> dict[str, Any]:
     - otherwise FROM / FROM NAMED in the query define it;
     - otherwise the default graph is the union of every graph, all named graphs visible.
     """
-    defaults: list[str] = request.get("default_graphs") or []
-    named: list[str] = request.get("named_graphs") or []
+    defaults, named = query.default_graphs, query.named_graphs
     if defaults or named:
         # "" names the store's own default graph (Graph Store Protocol ?default).
         return {
             "default_graph": [ox.NamedNode(g) if g else ox.DefaultGraph() for g in defaults],
             "named_graphs": [ox.NamedNode(g) for g in named],
         }
-    if request.get("query_dataset"):
+    if query.query_dataset:
         return {}
     return {"use_default_graph_as_union": True}
 

@@ -5,7 +5,7 @@ process while that process keeps answering others. What a thread cannot do is st
 query, so a request that runs past its limit is answered with an error and the whole
 process is *retired*: the caller's ``on_runaway`` has the server replace the worker (a
 fresh fork from granian's main process, or from gunicorn's arbiter; see
-serving.retire_this_process), which ends the stuck evaluation with it.
+retirement.retire_this_process), which ends the stuck evaluation with it.
 This only suits read-only stores: a retired process takes nothing with it but the query.
 """
 
@@ -19,25 +19,26 @@ from collections.abc import Callable
 from typing import Any
 
 from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.messages import Answer, EngineMessage
 from d4sme_kg.store.pool import QueryTimeout, StoreFactory
 from d4sme_kg.store.stacks import engine_thread
 
 
 class _Job:
-    __slots__ = ("done", "error", "reply", "request", "store")
+    __slots__ = ("done", "error", "message", "reply", "store")
 
-    def __init__(self, store: Any, request: dict[str, Any]) -> None:
+    def __init__(self, store: Any, message: EngineMessage[Any]) -> None:
         self.store = store
-        self.request = request
+        self.message = message
         # A bare lock, held until the answer is in: the cheapest wait with a timeout.
         self.done = allocate_lock()
         self.done.acquire()
-        self.reply: dict[str, Any] | None = None
+        self.reply: Any = None
         self.error: EngineError | None = None
 
 
 class InlineEngine:
-    """Evaluate requests on daemon threads of this process, each under a time limit."""
+    """Evaluate messages on daemon threads of this process, each under a time limit."""
 
     def __init__(self, factory: StoreFactory, on_runaway: Callable[[], None]) -> None:
         self._factory = factory
@@ -53,9 +54,9 @@ class InlineEngine:
         """Open this process's store now rather than on the first query."""
         self._process_store()
 
-    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Answer ``request``; past ``timeout`` seconds raise QueryTimeout and retire."""
-        job = _Job(self._process_store(), request)
+    def run(self, message: EngineMessage[Answer], timeout: float) -> Answer:
+        """Answer ``message``; past ``timeout`` seconds raise QueryTimeout and retire."""
+        job = _Job(self._process_store(), message)
         with self._lock:
             if self._idle == 0:
                 engine_thread(self._work, "evaluator")
@@ -67,8 +68,8 @@ class InlineEngine:
             raise QueryTimeout(timeout)
         if job.error is not None:
             raise job.error
-        assert job.reply is not None
-        return job.reply
+        answer: Answer = job.reply
+        return answer
 
     def _process_store(self) -> Any:
         if self._pid != os.getpid():
@@ -85,7 +86,7 @@ class InlineEngine:
         while True:
             job = jobs.get()
             try:
-                job.reply = evaluate(job.store, job.request)
+                job.reply = evaluate(job.store, job.message)
             except EngineError as error:
                 job.error = error  # evaluate() raises it free of pyoxigraph objects
             except Exception as error:  # a reply, never a silent death of the thread

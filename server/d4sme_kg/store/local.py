@@ -21,6 +21,14 @@ from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.disk import StoreCounts, count_store, rdf_format, read_counts, write_counts
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.inline import InlineEngine
+from d4sme_kg.store.messages import (
+    ApplyChange,
+    Change,
+    CountStore,
+    DiffUpdate,
+    DumpStore,
+    RunQuery,
+)
 from d4sme_kg.store.pool import EvaluatorPool
 from d4sme_kg.store.split import SplitEngine
 
@@ -105,8 +113,7 @@ class LocalBackend:
         self._engine.start()
 
     def query(self, request: QueryRequest) -> QueryAnswer:
-        reply = self._engine.run(request.message(), request.timeout)
-        return QueryAnswer(reply["kind"], reply["body"], reply.get("rows", 0))
+        return self._engine.run(RunQuery.of(request), request.timeout)
 
     def graphs(self) -> list[str]:
         return list(self._graphs)
@@ -118,29 +125,28 @@ class LocalBackend:
         if self._store is not None:
             with self._write_lock:
                 return self._store.dump(format=ox.RdfFormat.N_QUADS) or b""
-        body: bytes = self._engine.run({"op": "dump"}, timeout=600)["body"]
-        return body
+        return self._engine.run(DumpStore(), timeout=600)
 
     def diff(self, update: str, base_iri: str | None, timeout: float) -> tuple[bytes, bytes]:
         """What ``update`` would add and remove (N-Quads), worked out by an evaluator
         under ``timeout`` (QueryTimeout past it); the store is not changed."""
-        reply = self._engine.run({"op": "diff", "text": update, "base_iri": base_iri}, timeout)
-        return reply["add"], reply["remove"]
+        change = self._engine.run(DiffUpdate(update, base_iri), timeout)
+        return change.add, change.remove
 
     def apply(self, add: bytes, remove: bytes) -> None:
         """Commit an already validated change everywhere the data lives."""
         with self._write_lock:
-            change = {"op": "apply", "add": add, "remove": remove}
+            change = ApplyChange(Change(add, remove))
             if self._store is not None:
                 evaluate(self._store, change)
             if self._pool is None:
                 raise StoreUnavailable("this store is read-only")
             self._pool.broadcast(change)
-            info = self._pool.run({"op": "graphs"}, timeout=60)
-            self._graphs, self._size = info["graphs"], info["size"]
-            self.counted_at = time.time()
+            counts = self._pool.run(CountStore(), timeout=60)
+            self._graphs, self._size = list(counts.graphs), counts.triples
+            self.counted_at = counts.at
             if self._path is not None:
-                _keep(self._path, StoreCounts(self._size, tuple(self._graphs), self.counted_at))
+                _keep(self._path, counts)
 
     @property
     def write_lock(self) -> threading.RLock:

@@ -4,6 +4,8 @@ pyoxigraph evaluates a query in native code that neither signals nor threads can
 interrupt. Each evaluator is a forked child that owns (or shares copy-on-write) the
 store; a request that runs past its time limit is answered with an error while the
 child is killed and replaced, and the other evaluators keep answering meanwhile.
+Requests and answers cross the pipe pickled: the messages of store.messages, their
+answers, and a :class:`_Failure` for an answer that is an EngineError.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import logging
 import multiprocessing
 import multiprocessing.util
 import os
+import pickle
 import queue
 import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -24,6 +28,7 @@ from typing import Any
 
 from d4sme_kg.errors import KGError
 from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.messages import Answer, EngineMessage
 from d4sme_kg.store.stacks import engine_thread
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,18 @@ class PoolBusy(KGError):
     http_status = 503
     retry_after = 1
     slug = "busy"
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An evaluator's answer when evaluating raised: the EngineError, as plain data (the
+    exception itself would not pickle: it is rebuilt from its message alone)."""
+
+    kind: str
+    message: str
+
+    def error(self) -> EngineError:
+        return EngineError(self.kind, self.message)
 
 
 class _Evaluator:
@@ -126,8 +143,8 @@ class EvaluatorPool:
         if idle:
             self._idle.put(evaluator)
 
-    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send ``request`` to an idle evaluator; raise QueryTimeout past ``timeout`` seconds.
+    def run(self, message: EngineMessage[Answer], timeout: float) -> Answer:
+        """Send ``message`` to an idle evaluator; raise QueryTimeout past ``timeout`` seconds.
 
         The time limit counts the evaluation only: a request that waits for an evaluator
         (behind a slow one) waits at most ``timeout`` too, then gets PoolBusy, and is
@@ -138,7 +155,7 @@ class EvaluatorPool:
         try:
             # Each try replaces one dead evaluator: past them all, a fresh one is taken.
             for _ in range(self.size + 1):
-                if self._send(evaluator, request):
+                if self._send(evaluator, message):
                     break
                 # It died while idle (killed, or its parent gone): the request never
                 # reached it. A fresh one takes it.
@@ -152,7 +169,7 @@ class EvaluatorPool:
                 stuck, evaluator = evaluator, None  # type: ignore[assignment]
                 self._replace(stuck)
                 raise QueryTimeout(timeout)
-            reply: dict[str, Any] = evaluator.connection.recv()
+            reply = evaluator.connection.recv()
         except (EOFError, OSError):
             if evaluator is not None:
                 broken, evaluator = evaluator, None  # type: ignore[assignment]
@@ -165,9 +182,10 @@ class EvaluatorPool:
         finally:
             if evaluator is not None:
                 self._idle.put(evaluator)
-        if "error" in reply:
-            raise EngineError(reply["error"], reply["message"])
-        return reply
+        if isinstance(reply, _Failure):
+            raise reply.error()
+        answer: Answer = reply
+        return answer
 
     def _take(self, timeout: float) -> _Evaluator:
         try:
@@ -176,47 +194,46 @@ class EvaluatorPool:
             raise PoolBusy("every evaluator is busy; try again shortly") from None
 
     @staticmethod
-    def _send(evaluator: _Evaluator, request: dict[str, Any]) -> bool:
+    def _send(evaluator: _Evaluator, message: EngineMessage[Any]) -> bool:
         if not evaluator.process.is_alive():
             return False
         try:
-            evaluator.connection.send(request)
+            evaluator.connection.send_bytes(_pickled(message))
         except OSError:
             return False
         return True
 
-    def broadcast(self, request: dict[str, Any]) -> None:
-        """Send ``request`` to every evaluator, waiting until each is idle (for writes).
+    def broadcast(self, message: EngineMessage[None]) -> None:
+        """Send ``message`` to every evaluator, waiting until each is idle (for writes).
 
-        The request must be idempotent (a change already applied, applied again, changes
+        The message must be idempotent (a change already applied, applied again, changes
         nothing): an evaluator that dies on the way is replaced and the replacement gets
-        the request too, whether or not the one that died had applied it.
+        the message too, whether or not the one that died had applied it.
         """
         self._ready()
         taken = [self._idle.get() for _ in range(self.size)]
         try:
             for index, evaluator in enumerate(taken):
-                reply = self._ask(evaluator, request)
-                if reply is None:
+                if not self._ask(evaluator, message):
                     self._replace(evaluator, idle=False)
                     taken[index] = evaluator = self._newest()
-                    reply = self._ask(evaluator, request)
-                    if reply is None:
+                    if not self._ask(evaluator, message):
                         raise EngineError("crashed", "an evaluator stopped while applying a change")
-                if "error" in reply:
-                    raise EngineError(reply["error"], reply["message"])
         finally:
             for evaluator in taken:
                 self._idle.put(evaluator)
 
-    def _ask(self, evaluator: _Evaluator, request: dict[str, Any]) -> dict[str, Any] | None:
-        if not self._send(evaluator, request):
-            return None
+    def _ask(self, evaluator: _Evaluator, message: EngineMessage[None]) -> bool:
+        """Whether ``evaluator`` answered (False: it died first); a failure raises."""
+        if not self._send(evaluator, message):
+            return False
         try:
-            reply: dict[str, Any] = evaluator.connection.recv()
+            reply = evaluator.connection.recv()
         except (EOFError, OSError):
-            return None
-        return reply
+            return False
+        if isinstance(reply, _Failure):
+            raise reply.error()
+        return True
 
     def _newest(self) -> _Evaluator:
         with self._lock:
@@ -261,16 +278,23 @@ def _answer(connection: Connection, factory: StoreFactory) -> None:
     store = factory()
     while True:
         try:
-            request = connection.recv()
+            message = connection.recv()
         except (EOFError, OSError):
             return
         try:
-            reply = evaluate(store, request)
+            reply = evaluate(store, message)
         except EngineError as error:
-            reply = {"error": error.kind, "message": error.message}
+            reply = _Failure(error.kind, error.message)
         except Exception as error:  # never let one request kill the evaluator silently
-            reply = {"error": "internal", "message": f"{type(error).__name__}: {error}"}
-        connection.send(reply)
+            reply = _Failure("internal", f"{type(error).__name__}: {error}")
+        connection.send_bytes(_pickled(reply))
+
+
+def _pickled(message: object) -> bytes:
+    # Messages and answers are plain data: pickled as they are, without the reducers
+    # that Connection.send brings for sockets and file descriptors (a table of them is
+    # copied for each message: a microsecond on every query). recv() reads either.
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _watch(parent: int) -> None:

@@ -22,10 +22,10 @@ costs that query the hop), and any ``\\u`` escape, since SPARQL lets those spell
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from d4sme_kg.store.engine import EngineError
 from d4sme_kg.store.inline import InlineEngine
+from d4sme_kg.store.messages import Answer, DiffUpdate, EngineMessage, RunQuery
 from d4sme_kg.store.pool import EvaluatorPool
 
 _SORTS = re.compile(r"ORDER(?:\s|#[^\n]*)*BY|\\[uU]", re.IGNORECASE)
@@ -65,33 +65,37 @@ class SplitEngine:
         self.pool.start()
         self.other.start()
 
-    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        text = request.get("text")
-        if request.get("op") == "query" and isinstance(text, str) and sorts(text):
-            if (reply := self._twice(self.pool, request, timeout)) is None:
+    def run(self, message: EngineMessage[Answer], timeout: float) -> Answer:
+        text = message.text if isinstance(message, RunQuery) else None
+        if text is not None and sorts(text):
+            if (reply := self._twice(self.pool, message, timeout)) is None:
                 raise EngineError("unsortable", UNSORTABLE)
             return reply
-        if request.get("op") == "query" and isinstance(text, str) and len(text) > LONG_TEXT:
+        if text is not None and len(text) > LONG_TEXT:
             # pyoxigraph parses holding the GIL: a long text would stop every other
             # thread of the web process meanwhile (seconds for megabytes on a busy
             # machine), the answers to its other requests and its stopping included.
-            return self.pool.run(request, timeout)
-        if request.get("op") == "diff":
+            return self.pool.run(message, timeout)
+        # (Tested apart: an isinstance test would narrow ``message`` to a message whose
+        # answer is a Change, which the type checker cannot equate with ``Answer``.)
+        diff = isinstance(message, DiffUpdate)
+        if diff:
             # Working out an update changes nothing: an evaluator that died meanwhile
             # (killed, say) costs the write nothing but a second try.
-            if (reply := self._twice(self.other, request, timeout)) is None:
+            if (reply := self._twice(self.other, message, timeout)) is None:
                 raise EngineError("crashed", CRASHED_TWICE)
             return reply
-        return self.other.run(request, timeout)
+        return self.other.run(message, timeout)
 
     @staticmethod
     def _twice(
-        engine: InlineEngine | EvaluatorPool, request: dict[str, Any], timeout: float
-    ) -> dict[str, Any] | None:
-        """The reply, tried again once if the evaluator died; None if it died twice."""
+        engine: InlineEngine | EvaluatorPool, message: EngineMessage[Answer], timeout: float
+    ) -> Answer | None:
+        """The answer, tried again once if the evaluator died; None if it died twice (the
+        messages tried twice, queries and diffs, never answer None)."""
         for _ in range(2):
             try:
-                return engine.run(request, timeout)
+                return engine.run(message, timeout)
             except EngineError as error:
                 if error.kind != "crashed":
                     raise
