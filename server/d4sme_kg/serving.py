@@ -2,9 +2,10 @@
 
 The app (store loaded and validated) is built in the main process before any worker
 exists and shared with every worker by fork. Read-only, each worker evaluates queries
-itself and is replaced when a runaway query retires it (store.inline); with writes
-enabled there is one worker, and queries run in its evaluator processes (store.pool),
-which hold the one copy of the data the writes change.
+itself and is replaced when a runaway query retires it (store.inline; how a worker asks
+to be replaced is each server's own, chosen here in every worker: see retirement.py);
+with writes enabled there is one worker, and queries run in its evaluator processes
+(store.pool), which hold the one copy of the data the writes change.
 
 granian (the default) parses HTTP and holds keep-alive connections in Rust, at about
 half gunicorn's CPU per request; gunicorn (``--server gunicorn``) is the all-Python
@@ -18,7 +19,6 @@ import logging
 import math
 import multiprocessing
 import os
-import signal
 import socket
 import threading
 import time
@@ -29,7 +29,7 @@ from typing import Any
 
 from flask import Flask
 
-from d4sme_kg.retirement import start_retiring
+from d4sme_kg.retirement import AskMainProcess, StopThisProcess, retire_with
 
 log = logging.getLogger(__name__)
 
@@ -102,37 +102,6 @@ def run(app: Flask, server: str, options: ServeOptions) -> None:
         run_granian(app, options)
 
 
-# -- retiring a worker ------------------------------------------------------------------------
-
-# Set by run_granian, whose main process replaces a worker when asked: the write end of
-# a pipe it reads worker process ids from (forked workers inherit it).
-_replacement_requests: int | None = None
-
-
-def retire_this_process(grace: float = 5.0) -> None:
-    """Have this worker process replaced, and its stuck evaluation ended with it.
-
-    Under granian the main process is asked, through its pipe, to replace this one
-    worker: it forks the new one first, then stops this one gracefully and kills it
-    past its own time limit (a worker that stopped by itself would count as a crash).
-    Otherwise (gunicorn) the worker stops itself with SIGTERM, which lets it finish the
-    requests in flight while the arbiter forks a replacement, and for sure after
-    ``grace`` seconds even if the stuck evaluation would hold it.
-    """
-    if not start_retiring():
-        return
-    if _replacement_requests is not None:
-        try:
-            os.write(_replacement_requests, os.getpid().to_bytes(4, "little"))
-            return
-        except OSError:  # the main process is gone: stop alone
-            pass
-    timer = threading.Timer(grace, os._exit, args=(0,))
-    timer.daemon = True
-    timer.start()
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
 # -- granian ---------------------------------------------------------------------------------
 
 
@@ -149,8 +118,7 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
     from granian.server import MPServer
 
     # A worker that meets a runaway query writes its pid here to be replaced.
-    global _replacement_requests
-    replacement_requests, _replacement_requests = os.pipe()
+    replacement_requests, replacement_asks = os.pipe()
 
     class PreforkServer(MPServer):  # type: ignore[misc]
         """granian with one listening socket, bound here and inherited by the workers.
@@ -229,6 +197,7 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
         # Only the main process reads: a worker left alone (its main process killed)
         # then gets an error when it asks, and stops by itself.
         os.close(replacement_requests)
+        retire_with(AskMainProcess(replacement_asks))
         options.on_fork()
         return app
 
@@ -299,6 +268,11 @@ def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
     def when_ready(arbiter: Any) -> None:
         options.on_ready(options.url(arbiter.LISTENERS[0].sock.getsockname()))
 
+    def post_fork(arbiter: Any, worker: Any) -> None:
+        # The arbiter forks a new worker for one that stops: a retiring one stops itself.
+        retire_with(StopThisProcess())
+        options.on_fork()
+
     return {
         "bind": [f"{options.shown_host}:{options.port}"],
         "workers": options.processes,
@@ -321,7 +295,7 @@ def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
         "proc_name": "d4sme-kg",
         "worker_tmp_dir": "/dev/shm" if Path("/dev/shm").is_dir() else None,
         "when_ready": when_ready,
-        "post_fork": lambda arbiter, worker: options.on_fork(),
+        "post_fork": post_fork,
         "on_exit": lambda arbiter: options.on_exit(),
         "loglevel": "warning",
         "accesslog": None,

@@ -82,10 +82,11 @@ def open_service(
     # evaluator processes, which share the one copy of the data that writes change.
     inline = None
     if settings.engine == "inline" and not writable:
-        from d4sme_kg.serving import retire_this_process
+        from d4sme_kg.retirement import retire_this_process
 
-        # Past gunicorn's own graceful stop (limit + 5 s): the requests still in flight
-        # on the retiring worker, which may have started up to then, get their full limit.
+        # As long as gunicorn's own graceful stop (the limit plus 10 s): the requests still
+        # in flight on the retiring worker, which may have started up to then, get their
+        # full limit. (granian's main process stops the worker in its own time.)
         inline = partial(retire_this_process, grace=settings.timeout + 10)
 
     def local(store: ox.Store | None, path: Path | None, temporary: bool = False) -> LocalBackend:
