@@ -1,7 +1,10 @@
-"""A busy worker ends some of its connections; a retiring one all (web.spreading)."""
+"""A worker busier than another ends some of its connections; a retiring one all
+(web.spreading)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -9,7 +12,7 @@ from typing import Any
 import pytest
 
 from d4sme_kg import retirement
-from d4sme_kg.web.spreading import SHED_EVERY, SpreadConnections
+from d4sme_kg.web.spreading import _SLOT, SHED_EVERY, SpreadConnections, WorkerLoads
 
 
 class HeldApp:
@@ -42,33 +45,71 @@ def closes(headers: list[tuple[str, str]]) -> bool:
 
 
 @pytest.fixture
+def peer() -> Iterator[subprocess.Popen[bytes]]:
+    """Another live process, posted in the table as a second worker."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield process
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture
 def held() -> Iterator[tuple[SpreadConnections, HeldApp]]:
     app = HeldApp()
-    layer = SpreadConnections(app, running=1)
+    layer = SpreadConnections(app, running=1, loads=WorkerLoads())
     yield layer, app
     app.release.set()
 
 
-def test_a_worker_with_threads_to_spare_keeps_its_connections(held: Any) -> None:
+def post_peer(loads: WorkerLoads, pid: int, requests: int) -> None:
+    _SLOT.pack_into(loads._table, _SLOT.size * 10, pid, requests)
+
+
+def busy_answers(layer: SpreadConnections, app: HeldApp, count: int) -> list[bool]:
+    """Whether each of ``count`` answers ends its connection, while two requests are held
+    (the worker runs one at a time: the others wait)."""
+    holders = [
+        threading.Thread(target=answer_headers, args=(layer,), kwargs={"hold": True})
+        for _ in range(2)
+    ]
+    for holder in holders:
+        holder.start()
+    try:
+        while layer.in_flight < 2:
+            pass
+        return [closes(answer_headers(layer)) for _ in range(count)]
+    finally:
+        app.release.set()
+        for holder in holders:
+            holder.join()
+
+
+def test_a_worker_with_threads_to_spare_keeps_its_connections(held: Any, peer: Any) -> None:
     layer, _app = held
+    post_peer(layer.loads, peer.pid, 0)
     answers = [answer_headers(layer) for _ in range(3 * SHED_EVERY)]
     assert not any(closes(headers) for headers in answers)
 
 
-def test_a_busy_worker_ends_one_connection_in_shed_every(held: Any) -> None:
+def test_a_busy_worker_sheds_to_an_idle_one(held: Any, peer: Any) -> None:
     layer, app = held
-    # One request holds the worker's one thread: every other request has to wait.
-    holder = threading.Thread(target=answer_headers, args=(layer,), kwargs={"hold": True})
-    holder.start()
-    try:
-        while layer.in_flight < 1:
-            pass
-        answers = [answer_headers(layer) for _ in range(3 * SHED_EVERY)]
-    finally:
-        app.release.set()
-        holder.join()
-    assert sum(closes(headers) for headers in answers) == 3
+    post_peer(layer.loads, peer.pid, 0)
+    assert sum(busy_answers(layer, app, 3 * SHED_EVERY)) == 3
     assert layer.in_flight == 0
+
+
+def test_evenly_busy_workers_keep_their_connections(held: Any, peer: Any) -> None:
+    layer, app = held
+    post_peer(layer.loads, peer.pid, 3)  # as busy as this one
+    assert not any(busy_answers(layer, app, 3 * SHED_EVERY))
+
+
+def test_a_busy_worker_alone_keeps_its_connections(held: Any, peer: Any) -> None:
+    layer, app = held
+    post_peer(layer.loads, peer.pid, 0)
+    peer.kill()
+    peer.wait()  # an ended worker's slot is not an idle worker
+    assert not any(busy_answers(layer, app, 3 * SHED_EVERY))
 
 
 def test_a_retiring_worker_ends_every_connection(held: Any) -> None:
@@ -78,3 +119,9 @@ def test_a_retiring_worker_ends_every_connection(held: Any) -> None:
         assert all(closes(answer_headers(layer)) for _ in range(5))
     finally:
         retirement._retiring.clear()  # this test process goes on serving tests
+
+
+def test_no_worker_sheds_while_another_is_retiring(held: Any, peer: Any) -> None:
+    layer, app = held
+    post_peer(layer.loads, peer.pid, -1)  # what a retiring worker posts
+    assert not any(busy_answers(layer, app, 3 * SHED_EVERY))

@@ -45,6 +45,8 @@ MIN_RATE = 16 * 1024
 BLOCKED = 0.15
 #: How long a body may take in all before it needs one of the slots (seconds).
 SLOW = 1.0
+#: The most time lost to a starved machine that is added to those two (seconds).
+STARVED = 2.0
 #: Threads a worker has for bodies on their way that need no slot (yet), beside the
 #: slots' own: up to BLOCKED each, they keep the slow ones from holding up /healthz.
 ARRIVING = 8
@@ -75,17 +77,12 @@ class BodyReader:
         environ[_STREAM] = environ["wsgi.input"]
         job = _read_in_background(environ["wsgi.input"], expected, progress)
         # Most bodies are in at once: only a slow one takes a slot. Past the slots, it
-        # is refused at once and its connection closed.
-        if not _arrives_soon(job, progress):
-            if not self._free.acquire(blocking=False):
-                _stop_reading(environ, job)
-                raise TooManyBodies(
-                    f"{self.slots} request bodies are being received already; try again shortly"
-                )
-            # The slot is free once the read ends, however it ends: a stalled read keeps
-            # it until its connection is closed (after the 408 below), so stalls stay
-            # bounded.
-            job.add_done_callback(lambda _: self._free.release())
+        # is refused (after a short grace) and its connection closed.
+        if not _arrives_soon(job, progress) and not self._slot_or_body(job):
+            _stop_reading(environ, job)
+            raise TooManyBodies(
+                f"{self.slots} request bodies are being received already; try again shortly"
+            )
         body = self._wait(job, expected, progress, environ)
         if length is None:
             if len(body) > self.limit:
@@ -99,6 +96,25 @@ class BodyReader:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ["wsgi.input_terminated"] = True
+
+    def _slot_or_body(self, job: Future[bytes]) -> bool:
+        """Take a slot for ``job``'s body, or see it arrive, within :data:`BLOCKED`.
+
+        On a starved machine bodies look slow in bursts and fill the slots for a moment
+        (small POSTs were refused under 64 clients with two processes spinning): a body
+        waits that long for one of them to end before it is refused.
+        """
+        deadline = time.monotonic() + BLOCKED
+        while not job.done():
+            if self._free.acquire(timeout=0.01):
+                # The slot is free once the read ends, however it ends: a stalled read
+                # keeps it until its connection is closed (after the 408 in _wait), so
+                # stalls stay bounded.
+                job.add_done_callback(lambda _: self._free.release())
+                return True
+            if time.monotonic() >= deadline:
+                return False
+        return True
 
     def _wait(
         self, job: Future[bytes], expected: int, progress: _Progress, environ: dict[str, Any]
@@ -196,19 +212,29 @@ class _Progress:
 
 
 def _arrives_soon(job: Future[bytes], progress: _Progress) -> bool:
-    """Wait while the body is on its way at network speed; False once it is slow."""
+    """Wait while the body is on its way at network speed; False once it is slow.
+
+    On a starved machine the reader may wait for the CPU (and the GIL) long after its
+    bytes are in, and that is not a slow client: this thread, waiting with timeouts,
+    is woken late by as much, so the time it loses is added to the reader's allowance
+    (up to :data:`STARVED` in all). Under 64 keep-alive clients with two other
+    processes spinning, small POSTs were refused as slow bodies without it.
+    """
     began = time.monotonic()
+    lost = 0.0
     while True:
         now = time.monotonic()
         waiting_since = progress.waiting_since
         blocked = now - waiting_since if waiting_since is not None else 0.0
-        if blocked >= BLOCKED or now - began >= SLOW:
+        if blocked >= BLOCKED + lost or now - began >= SLOW + lost:
             return job.done()
         # Woken when the read ends, else when this read would count as blocked.
-        step = min(BLOCKED - blocked, SLOW - (now - began)) + 0.001
+        step = min(BLOCKED + lost - blocked, SLOW + lost - (now - began)) + 0.001
         with contextlib.suppress(FutureTimeout):
             job.result(timeout=step)
             return True
+        late = time.monotonic() - now - step
+        lost = min(STARVED, lost + max(0.0, late))
 
 
 def _read(stream: Any, expected: int, progress: _Progress) -> bytes:
