@@ -12,12 +12,12 @@ This only suits read-only stores: a retired process takes nothing with it but th
 from __future__ import annotations
 
 import os
-import queue
 import threading
 from _thread import allocate_lock
 from collections.abc import Callable
 from typing import Any
 
+from d4sme_kg.kept_threads import KeptThreads
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.messages import Answer, EngineMessage
 from d4sme_kg.store.pool import QueryTimeout, StoreFactory
@@ -44,11 +44,10 @@ class InlineEngine:
         self._factory = factory
         self._on_runaway = on_runaway
         self._lock = threading.Lock()
-        # Threads and store handles do not survive a fork: both belong to one process id.
+        # Store handles do not survive a fork: each belongs to one process id.
         self._pid = -1
         self._store: Any = None
-        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
-        self._idle = 0
+        self._evaluators = KeptThreads("evaluator", engine_thread)
 
     def start(self) -> None:
         """Open this process's store now rather than on the first query."""
@@ -57,12 +56,7 @@ class InlineEngine:
     def run(self, message: EngineMessage[Answer], timeout: float) -> Answer:
         """Answer ``message``; past ``timeout`` seconds raise QueryTimeout and retire."""
         job = _Job(self._process_store(), message)
-        with self._lock:
-            if self._idle == 0:
-                engine_thread(self._work, "evaluator")
-            else:
-                self._idle -= 1
-        self._jobs.put(job)
+        self._evaluators.run(lambda: _evaluate(job), then=job.done.release)
         if not job.done.acquire(timeout=timeout):
             self._on_runaway()
             raise QueryTimeout(timeout)
@@ -76,26 +70,17 @@ class InlineEngine:
             with self._lock:
                 if self._pid != os.getpid():
                     self._store = self._factory()
-                    self._jobs = queue.SimpleQueue()
-                    self._idle = 0
                     self._pid = os.getpid()
         return self._store
 
-    def _work(self) -> None:
-        jobs = self._jobs
-        while True:
-            job = jobs.get()
-            try:
-                job.reply = evaluate(job.store, job.message)
-            except EngineError as error:
-                job.error = error  # evaluate() raises it free of pyoxigraph objects
-            except Exception as error:  # a reply, never a silent death of the thread
-                job.error = EngineError("internal", f"{type(error).__name__}: {error}")
-            # Counted idle before the caller is woken: the caller then finds the GIL
-            # free rather than waiting for this bookkeeping.
-            with self._lock:
-                self._idle += 1
-            job.done.release()
-
     def close(self) -> None:
         """Nothing to stop: the threads are daemons and end with the process."""
+
+
+def _evaluate(job: _Job) -> None:
+    try:
+        job.reply = evaluate(job.store, job.message)
+    except EngineError as error:
+        job.error = error  # evaluate() raises it free of pyoxigraph objects
+    except Exception as error:  # a reply, never a silent death of the thread
+        job.error = EngineError("internal", f"{type(error).__name__}: {error}")

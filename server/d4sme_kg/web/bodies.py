@@ -23,11 +23,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import queue
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 from werkzeug.wsgi import get_content_length
 
 from d4sme_kg.errors import BodyIncomplete, BodyTimeout, KGError, TooLarge, TooManyBodies
+from d4sme_kg.kept_threads import KeptThreads, daemon_thread
 from d4sme_kg.web.problems import RAISED
 
 #: Read size: a slow client shows progress every PIECE bytes.
@@ -159,45 +159,8 @@ def _read_in_background(stream: Any, expected: int, progress: _Progress) -> Futu
     return job
 
 
-class _Readers:
-    """The daemon threads that read bodies, each kept for the next body once it is done.
-
-    Not an executor's threads: those are joined when the process ends, and a reader
-    blocked on a connection its server no longer serves kept a stopping worker alive
-    until the server killed it, with the requests it held. Starting a thread cost a
-    small request as much as reading its body, so a thread is started only when none
-    is free: a stalled body holds its own thread, never another body's.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid = -1
-        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._idle = 0
-
-    def run(self, work: Callable[[], None]) -> None:
-        with self._lock:
-            # Threads do not survive a fork: a worker starts with none of its own.
-            if self._pid != os.getpid():
-                self._jobs, self._idle, self._pid = queue.SimpleQueue(), 0, os.getpid()
-            jobs = self._jobs
-            start = self._idle == 0
-            if not start:
-                self._idle -= 1
-        jobs.put(work)
-        if start:
-            reader = threading.Thread(target=self._serve, args=(jobs,), name="body-reader")
-            reader.daemon = True
-            reader.start()
-
-    def _serve(self, jobs: queue.SimpleQueue[Callable[[], None]]) -> None:
-        while True:
-            jobs.get()()
-            with self._lock:
-                self._idle += 1
-
-
-_READERS = _Readers()
+#: Body readers, each kept for the next body (d4sme_kg.kept_threads).
+_READERS = KeptThreads("body-reader", daemon_thread)
 
 
 class _Progress:

@@ -10,10 +10,11 @@ the headers the app's hooks would (security, CORS, caching; web.spreading adds
 two paths answer by answer.
 
 Everything else goes to the app, untouched: other routes and methods, a request with no
-query (the query page, the service description), a conditional request the app answers
-with 304, a Host the app must refuse. So does every error: the fast path leaves the
-error it met in the environ (problems.RAISED) and the app raises it again, so that an
-error has one way out, in one vocabulary (RFC 9457, or a page for a browser).
+query (the query page, the service description), a conditional request (the app
+answers it, with 304 or not), a Host the app must refuse. So does every error: the
+fast path leaves the error it met in the environ (problems.RAISED) and the app raises
+it again, so that an error has one way out, in one vocabulary (RFC 9457, or a page for
+a browser).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.utils import get_content_type
 
 from d4sme_kg.service import KnowledgeGraphService
-from d4sme_kg.web.caching import holds_current_copy, tag_of, validators
+from d4sme_kg.web.caching import tag_of, validators
 from d4sme_kg.web.cors import OPEN
 from d4sme_kg.web.problems import RAISED
-from d4sme_kg.web.protocol import ANSWER_HEADERS, answer_query
+from d4sme_kg.web.protocol import ANSWER_HEADERS, answer_query, request_at
 from d4sme_kg.web.security import security_headers
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -54,11 +55,9 @@ class ProtocolFastPath:
         if not self._takes(environ):
             return self.app_wsgi(environ, start_response)
         tagged = tag_of(self.service.version, environ)
-        if tagged is not None and (
-            holds_current_copy(environ, tagged[0])
-            or environ.get("HTTP_IF_NONE_MATCH", "").strip() == "*"
-        ):
-            return self.app_wsgi(environ, start_response)  # a 304, made by the app
+        if tagged is not None and environ.get("HTTP_IF_NONE_MATCH"):
+            # A conditional request: the app answers it, with 304 or the answer.
+            return self.app_wsgi(environ, start_response)
         req = Request(environ)
         req.max_content_length = self.max_content_length
         try:
@@ -109,17 +108,8 @@ def _host_checker(app: Flask) -> Callable[..., bool]:
     def usable_host(
         host: str | None, server_name: str | None, port: str | None, scheme: str | None
     ) -> bool:
-        environ = {
-            "SERVER_NAME": server_name,
-            "SERVER_PORT": port,
-            "wsgi.url_scheme": scheme,
-            "PATH_INFO": "/sparql",
-            "REQUEST_METHOD": "GET",
-        }
-        if host is not None:
-            environ["HTTP_HOST"] = host
         try:
-            app.create_url_adapter(Request(environ))
+            app.create_url_adapter(request_at(scheme or "http", host, server_name, port))
         except HTTPException:
             return False
         return True

@@ -170,7 +170,20 @@ def _endpoint_url(
     script_name: str,
     path_info: str,
 ) -> str:
+    return request_at(scheme, host, server_name, server_port, script_name, path_info).base_url
+
+
+def request_at(
+    scheme: str,
+    host: str | None,
+    server_name: str | None,
+    server_port: str | None,
+    script_name: str = "",
+    path_info: str = "/sparql",
+) -> Request:
+    """A bare GET to the URL these parts make: what werkzeug works out from them alone."""
     environ = {
+        "REQUEST_METHOD": "GET",
         "wsgi.url_scheme": scheme,
         "SERVER_NAME": server_name,
         "SERVER_PORT": server_port,
@@ -179,7 +192,7 @@ def _endpoint_url(
     }
     if host is not None:
         environ["HTTP_HOST"] = host
-    return Request(environ).base_url
+    return Request(environ)
 
 
 def requested_timeout(params: Mapping[str, str] | None = None) -> float | None:
