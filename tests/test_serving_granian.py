@@ -9,7 +9,9 @@ PreforkServer reaches these private parts of ``granian.server.MPServer`` instead
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
+import pytest
 from granian.server import MPServer
 from granian.server.common import AbstractServer, AbstractWorker
 from granian.server.mp import WorkerProcess
@@ -54,3 +56,52 @@ def test_the_private_attributes_serving_writes_and_reads_exist() -> None:
     assert "self.birth" in inspect.getsource(AbstractWorker.__init__)
     main_loop = inspect.getsource(AbstractServer)
     assert "self.lifetime_signal" in main_loop and "worker.birth" in main_loop
+
+
+def test_the_wsgi_wrapper_that_serving_wraps_still_makes_the_environ_from_the_scope() -> None:
+    import granian.server.mp as granian_workers
+    from granian.wsgi import _callback_wrapper
+
+    # serving.answer_early_in_workers replaces the module's name for it, which the WSGI
+    # worker calls, and adds to the scope what the app must find in its environ.
+    assert granian_workers._wsgi_call_wrap is _callback_wrapper or getattr(
+        granian_workers._wsgi_call_wrap, "answers_early", False
+    )
+    assert "_wsgi_call_wrap(" in inspect.getsource(MPServer._spawn_wsgi_worker)
+    assert _parameters(_callback_wrapper)[:2] == ["callback", "scope_opts"]
+    assert "| scope" in inspect.getsource(_callback_wrapper)
+
+
+def test_each_request_gets_granians_answer_as_respond(monkeypatch: pytest.MonkeyPatch) -> None:
+    import granian.server.mp as granian_workers
+
+    from d4sme_kg.in_place import ANSWER_EARLY
+    from d4sme_kg.serving import answer_early_in_workers
+
+    monkeypatch.setattr(granian_workers, "_wsgi_call_wrap", granian_workers._wsgi_call_wrap)
+    answer_early_in_workers()
+    answer_early_in_workers()  # once only, however often it is called
+    seen: list[object] = []
+
+    def app(environ: dict[str, object], start_response: Any) -> list[bytes]:
+        seen.append(environ.get(ANSWER_EARLY))
+        start_response("200 OK", [])
+        return [b""]
+
+    class Proto:  # what granian's WSGIProtocol offers, in Python
+        def __init__(self) -> None:
+            self.answers: list[tuple[int, bytes]] = []
+
+        def response_iter(self, status: int, headers: Any, chunks: Any) -> None:
+            self.answers.append((status, b"".join(chunks)))
+
+        def response_bytes(self, status: int, headers: Any, body: bytes) -> None:
+            self.answers.append((status, body))
+
+    run = granian_workers._wsgi_call_wrap(app, {}, None)
+    assert not getattr(granian_workers._wsgi_call_wrap(app, {}, None), "answers_early", False)
+    proto = Proto()
+    run(proto, {"PATH_INFO": "/", "REQUEST_METHOD": "GET"})
+    [respond] = seen
+    respond(503, [], [b"early"])  # type: ignore[operator]
+    assert proto.answers == [(200, b""), (503, b"early")]

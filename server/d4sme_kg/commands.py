@@ -103,10 +103,11 @@ def serve(
     """Serve the graph: SPARQL endpoint, pages and health check (granian or gunicorn)."""
     from d4sme_kg.logs import configure_serve_logging
     from d4sme_kg.service import TOKEN_ENV, Settings
-    from d4sme_kg.serving import ServeOptions, run
+    from d4sme_kg.serving import ServeOptions, give_threads_the_engine_stack, run
     from d4sme_kg.startup import open_service
     from d4sme_kg.web import create_app, import_routes
 
+    give_threads_the_engine_stack()
     configure_serve_logging()
     settings = Settings.from_environment(
         root=str(project.root),

@@ -29,7 +29,9 @@ from typing import Any
 
 from flask import Flask
 
+from d4sme_kg.in_place import ANSWER_EARLY
 from d4sme_kg.retirement import AskMainProcess, StopThisProcess, retire_with
+from d4sme_kg.store.stacks import ENGINE_STACK
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +241,50 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
         lambda: threading.Thread(target=read_replacement_requests, daemon=True).start()
     )
     server.on_shutdown(options.on_exit)
+    answer_early_in_workers()
     server.serve(target_loader=load_in_worker, wrap_loader=False)
+
+
+def answer_early_in_workers() -> None:
+    """Put each request's ``respond`` (in_place.ANSWER_EARLY) in its WSGI environ.
+
+    granian answers a request with what its WSGI callable returns, through a response
+    object that takes the first answer given and ignores the others, from any thread;
+    granian keeps it from the app. A request's stand-in (web.standing_in) answers
+    through it when the request's own thread is stuck. granian builds each worker's
+    callable with ``granian.server.mp._wsgi_call_wrap``: wrapped here, in the main
+    process, before the workers are forked (tests/test_serving_granian.py checks it).
+    """
+    import granian.server.mp as granian_workers
+
+    wrap = granian_workers._wsgi_call_wrap  # type: ignore[attr-defined]
+    if getattr(wrap, "answers_early", False):
+        return
+
+    def answering_early(callback: Any, *args: Any, **kwargs: Any) -> Any:
+        run = wrap(callback, *args, **kwargs)
+
+        def run_with_respond(proto: Any, scope: dict[str, Any]) -> Any:
+            # granian makes the environ from a copy of the scope.
+            scope[ANSWER_EARLY] = proto.response_iter
+            return run(proto, scope)
+
+        return run_with_respond
+
+    answering_early.answers_early = True  # type: ignore[attr-defined]
+    granian_workers._wsgi_call_wrap = answering_early  # type: ignore[attr-defined]
+
+
+def give_threads_the_engine_stack() -> None:
+    """Give every native thread started from now on the engine's stack.
+
+    granian's threads answer requests in place (in_place), and the engine recurses on
+    the native stack of the thread it runs on (store.stacks). Rust reads RUST_MIN_STACK
+    once, when the process starts its first thread, so this runs before the data is
+    loaded (the loader starts threads). A thread whose stack is smaller (the variable
+    set lower by the user) hands its queries to an evaluator thread instead.
+    """
+    os.environ.setdefault("RUST_MIN_STACK", str(ENGINE_STACK))
 
 
 # -- gunicorn --------------------------------------------------------------------------------

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from _thread import allocate_lock
 from collections.abc import Callable
 from typing import Any
 
+from d4sme_kg.in_place import WATCHDOG, StandIn, stand_in
 from d4sme_kg.kept_threads import KeptThreads
 from d4sme_kg.store.engine import EngineError, evaluate
 from d4sme_kg.store.messages import Answer, EngineMessage
 from d4sme_kg.store.pool import QueryTimeout, StoreFactory
-from d4sme_kg.store.stacks import engine_thread
+from d4sme_kg.store.stacks import engine_thread, on_big_enough_stack
 
 
 class _Job:
@@ -55,6 +57,9 @@ class InlineEngine:
 
     def run(self, message: EngineMessage[Answer], timeout: float) -> Answer:
         """Answer ``message``; past ``timeout`` seconds raise QueryTimeout and retire."""
+        helper = stand_in()
+        if helper is not None and on_big_enough_stack():
+            return self._run_here(message, timeout, helper)
         job = _Job(self._process_store(), message)
         self._evaluators.run(lambda: _evaluate(job), then=job.done.release)
         if not job.done.acquire(timeout=timeout):
@@ -64,6 +69,27 @@ class InlineEngine:
             raise job.error
         answer: Answer = job.reply
         return answer
+
+    def _run_here(self, message: EngineMessage[Answer], timeout: float, helper: StandIn) -> Answer:
+        """Answer ``message`` on this thread (in_place): past ``timeout`` the watchdog
+        retires the process and the request's stand-in answers 503 in its place."""
+        job = _Job(self._process_store(), message)
+        deadline = _Deadline(time.monotonic() + timeout, lambda: self._late(helper, timeout))
+        WATCHDOG.watch(deadline)
+        try:
+            _evaluate(job)
+        finally:
+            WATCHDOG.unwatch(deadline)
+        if deadline.passed:
+            raise QueryTimeout(timeout)
+        if job.error is not None:
+            raise job.error
+        answer: Answer = job.reply
+        return answer
+
+    def _late(self, helper: StandIn, timeout: float) -> None:
+        self._on_runaway()
+        helper.answer(QueryTimeout(timeout), stuck=True)
 
     def _process_store(self) -> Any:
         if self._pid != os.getpid():
@@ -75,6 +101,24 @@ class InlineEngine:
 
     def close(self) -> None:
         """Nothing to stop: the threads are daemons and end with the process."""
+
+
+class _Deadline:
+    """A query evaluated in place, as the watchdog sees it."""
+
+    __slots__ = ("at", "late", "passed")
+
+    def __init__(self, at: float, late: Callable[[], None]) -> None:
+        self.at = at
+        self.late = late
+        self.passed = False
+
+    def check(self, now: float, late: float) -> bool:
+        if now < self.at:
+            return True
+        self.passed = True
+        self.late()
+        return False
 
 
 def _evaluate(job: _Job) -> None:

@@ -11,6 +11,7 @@ address space, not memory.
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -55,3 +56,39 @@ def on_engine_stack(action: Callable[[], T]) -> T:
     if failure:
         raise failure[0]
     return outcome[0]
+
+
+_sized = threading.local()
+
+
+def on_big_enough_stack() -> bool:
+    """Whether this thread's own native stack is at least :data:`ENGINE_STACK`.
+
+    True on the threads made here, and on granian's when ``d4sme-kg serve`` has given
+    every native thread that size (RUST_MIN_STACK). Measured once per thread; False
+    where it cannot be measured (not Linux with glibc).
+    """
+    big: bool | None = getattr(_sized, "big", None)
+    if big is None:
+        big = _stack_size() >= ENGINE_STACK
+        _sized.big = big
+    return big
+
+
+def _stack_size() -> int:
+    try:
+        libc = ctypes.CDLL(None)
+        get_attributes = libc.pthread_getattr_np
+    except (OSError, AttributeError):
+        return 0
+    libc.pthread_self.restype = ctypes.c_ulong
+    get_attributes.argtypes = [ctypes.c_ulong, ctypes.c_void_p]
+    attributes = ctypes.create_string_buffer(256)  # pthread_attr_t: 56 bytes on x86-64
+    if get_attributes(libc.pthread_self(), attributes) != 0:
+        return 0
+    try:
+        base, size = ctypes.c_void_p(), ctypes.c_size_t()
+        found = libc.pthread_attr_getstack(attributes, ctypes.byref(base), ctypes.byref(size))
+        return int(size.value) if found == 0 else 0
+    finally:
+        libc.pthread_attr_destroy(attributes)

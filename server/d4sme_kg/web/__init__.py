@@ -12,8 +12,11 @@ from flask import Blueprint, Flask, current_app
 from d4sme_kg.logs import ACCESS_LOGGER, batched_handler, printable
 from d4sme_kg.service import KnowledgeGraphService, Settings
 from d4sme_kg.web.bodies import BodiesFirst, BodyReader
+from d4sme_kg.web.standing_in import ANSWERED, AnswerInPlace
 
 access_log = logging.getLogger(ACCESS_LOGGER)
+#: The environ key of when the access log first saw the request (time.perf_counter()).
+STARTED = "d4sme_kg.started"
 
 
 def current_service() -> KnowledgeGraphService:
@@ -68,7 +71,7 @@ def create_app(
     from d4sme_kg.web.spreading import SpreadConnections
 
     spread = SpreadConnections(bodies, settings.request_threads)
-    app.wsgi_app = AccessLog(spread)  # type: ignore[method-assign]
+    app.wsgi_app = AnswerInPlace(AccessLog(spread))  # type: ignore[method-assign]
     return app
 
 
@@ -124,7 +127,8 @@ class AccessLog:
         self.batched = batched_handler(access_log)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        started = time.perf_counter()
+        # A stand-in's answer (web.standing_in) is timed from the request's own start.
+        started = environ.setdefault(STARTED, time.perf_counter())
         status = ["-"]
 
         def start(line: str, headers: Any, exc_info: Any = None) -> Any:
@@ -137,7 +141,8 @@ class AccessLog:
             status[0] = "500"
             raise
         finally:
-            if access_log.isEnabledFor(logging.INFO):
+            # Answered by its stand-in (web.standing_in), which logged that answer.
+            if access_log.isEnabledFor(logging.INFO) and ANSWERED not in environ:
                 # WSGI hands the path over as Latin-1; the IRIs here are UTF-8.
                 raw = environ.get("PATH_INFO", "").encode("latin-1", "replace")
                 path = printable(raw.decode("utf-8", "replace"))

@@ -2,18 +2,17 @@
 
 The WSGI servers hand a route a stream that blocks until the client sends; a client that
 declares a body and goes quiet would hold the thread that answers, for ever (granian's
-stream has no timeout of its own). So every body is read here, first:
+stream has no timeout of its own). So every body is read here, first, under the rules
+of web.body_waits:
 
-- on a reader thread, while the request's own thread waits with a deadline: each piece
-  of :data:`PIECE` bytes must arrive within ``idle_seconds``, and the whole body within
-  ``idle_seconds`` plus its size at :data:`MIN_RATE`. Past either, 408 and the
-  connection is closed (which is also what frees the reader);
+- where the request has a stand-in (in_place: ``d4sme-kg serve`` under granian), on
+  the request's own thread, watched by the watchdog; elsewhere on a reader thread,
+  while the request's own thread waits with a deadline. A body must show progress
+  every ``idle_seconds`` and arrive whole within ``idle_seconds`` plus its size at
+  MIN_RATE; past either, 408 and the connection is closed (which is also what ends
+  the blocked read);
 - at most ``slots`` slow bodies at once per process; one more is refused at once with
-  503, so that the threads left keep answering queries and ``/healthz``. A body is slow
-  when its reader has waited :data:`BLOCKED` on the network in one read, or the body is
-  not in after :data:`SLOW`: not merely when it is not in yet, since on a busy machine
-  a reader thread may wait that long for its turn on the CPU, and a small body that was
-  all sent must not be refused for that;
+  503, so that the threads left keep answering queries and ``/healthz``;
 - whole or not at all: a body that ends before its ``Content-Length`` is refused
   with 400 and never reaches a route, so nothing of it is applied.
 """
@@ -34,19 +33,19 @@ from typing import Any
 from werkzeug.wsgi import get_content_length
 
 from d4sme_kg.errors import BodyIncomplete, BodyTimeout, KGError, TooLarge, TooManyBodies
+from d4sme_kg.in_place import WATCHDOG, StandIn, stand_in
 from d4sme_kg.kept_threads import KeptThreads, daemon_thread
+from d4sme_kg.web.body_waits import (
+    BLOCKED,
+    MIN_RATE,
+    BodyWatch,
+    Progress,
+    arrives_soon,
+    read_body,
+)
 from d4sme_kg.web.problems import RAISED
+from d4sme_kg.web.standing_in import ANSWERED, CUT, STANDING_IN
 
-#: Read size: a slow client shows progress every PIECE bytes.
-PIECE = 16 * 1024
-#: The slowest average a body may arrive at (bytes per second), past its first piece.
-MIN_RATE = 16 * 1024
-#: How long one read may wait on the network before its body needs one of the slots (s).
-BLOCKED = 0.15
-#: How long a body may take in all before it needs one of the slots (seconds).
-SLOW = 1.0
-#: The most time lost to a starved machine that is added to those two (seconds).
-STARVED = 2.0
 #: Threads a worker has for bodies on their way that need no slot (yet), beside the
 #: slots' own: up to BLOCKED each, they keep the slow ones from holding up /healthz.
 ARRIVING = 8
@@ -73,17 +72,21 @@ class BodyReader:
             raise TooLarge(f"the request body has {length} bytes; the limit is {self.limit}")
         self._in_this_process()
         expected = self.limit + 1 if length is None else length
-        progress = _Progress()
-        environ[_STREAM] = environ["wsgi.input"]
-        job = _read_in_background(environ["wsgi.input"], expected, progress)
-        # Most bodies are in at once: only a slow one takes a slot. Past the slots, it
-        # is refused (after a short grace) and its connection closed.
-        if not _arrives_soon(job, progress) and not self._slot_or_body(job):
-            _stop_reading(environ, job)
-            raise TooManyBodies(
-                f"{self.slots} request bodies are being received already; try again shortly"
-            )
-        body = self._wait(job, expected, progress, environ)
+        progress = Progress()
+        helper = stand_in()
+        if helper is not None:
+            body = self._read_here(environ["wsgi.input"], expected, progress, helper)
+            if body is None:  # answered by the stand-in: refused or timed out
+                return
+        else:
+            environ[_STREAM] = environ["wsgi.input"]
+            job = _read_in_background(environ["wsgi.input"], expected, progress)
+            # Most bodies are in at once: only a slow one takes a slot. Past the slots,
+            # it is refused (after a short grace) and its connection closed.
+            if not arrives_soon(job, progress) and not self._slot_or_body(job):
+                _stop_reading(environ, job)
+                raise self._refusal()
+            body = self._wait(job, expected, progress, environ)
         if length is None:
             if len(body) > self.limit:
                 raise TooLarge(f"the request body has more than {self.limit} bytes, the limit")
@@ -96,6 +99,31 @@ class BodyReader:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ["wsgi.input_terminated"] = True
+
+    def _read_here(
+        self, stream: Any, expected: int, progress: Progress, helper: StandIn
+    ) -> bytes | None:
+        """Read the body on this thread, watched (see _BodyWatch); None when the
+        stand-in has answered the request instead."""
+        watch = BodyWatch(self, expected, progress, helper)
+        WATCHDOG.watch(watch)
+        try:
+            body = read_body(stream, expected, progress)
+        finally:
+            WATCHDOG.unwatch(watch)
+        return None if watch.finish() else body
+
+    def _refusal(self) -> TooManyBodies:
+        return TooManyBodies(
+            f"{self.slots} request bodies are being received already; try again shortly"
+        )
+
+    def _timeout(self, received: int, expected: int, waited: float) -> BodyTimeout:
+        return BodyTimeout(
+            f"the request body did not arrive in time ({received} of {expected} bytes "
+            f"after {waited:g} s); send it at least {MIN_RATE // 1024} KiB/s, with no pause "
+            f"longer than {self.idle_seconds:g} s"
+        )
 
     def _slot_or_body(self, job: Future[bytes]) -> bool:
         """Take a slot for ``job``'s body, or see it arrive, within :data:`BLOCKED`.
@@ -117,7 +145,7 @@ class BodyReader:
         return True
 
     def _wait(
-        self, job: Future[bytes], expected: int, progress: _Progress, environ: dict[str, Any]
+        self, job: Future[bytes], expected: int, progress: Progress, environ: dict[str, Any]
     ) -> bytes:
         whole = self.idle_seconds + expected / MIN_RATE
         waited, seen = 0.0, 0
@@ -130,11 +158,7 @@ class BodyReader:
                     break
                 seen = progress.received
         _stop_reading(environ, job)
-        raise BodyTimeout(
-            f"the request body did not arrive in time ({progress.received} of {expected} bytes "
-            f"after {waited:g} s); send it at least {MIN_RATE // 1024} KiB/s, with no pause "
-            f"longer than {self.idle_seconds:g} s"
-        )
+        raise self._timeout(progress.received, expected, waited)
 
     def _in_this_process(self) -> None:
         # A semaphore held at a fork stays held in the child: each worker makes its own.
@@ -145,13 +169,13 @@ class BodyReader:
                     self._pid = os.getpid()
 
 
-def _read_in_background(stream: Any, expected: int, progress: _Progress) -> Future[bytes]:
+def _read_in_background(stream: Any, expected: int, progress: Progress) -> Future[bytes]:
     """Read the body on one of this process's reader threads."""
     job: Future[bytes] = Future()
 
     def run() -> None:
         try:
-            job.set_result(_read(stream, expected, progress))
+            job.set_result(read_body(stream, expected, progress))
         except BaseException as error:  # handed to the waiting request, never lost
             job.set_exception(error)
 
@@ -163,64 +187,8 @@ def _read_in_background(stream: Any, expected: int, progress: _Progress) -> Futu
 _READERS = KeptThreads("body-reader", daemon_thread)
 
 
-class _Progress:
-    """How far a reader is, written by the reader and read by the request's thread."""
-
-    __slots__ = ("received", "waiting_since")
-
-    def __init__(self) -> None:
-        self.received = 0
-        #: When the read in progress began (monotonic), None between reads.
-        self.waiting_since: float | None = None
-
-
-def _arrives_soon(job: Future[bytes], progress: _Progress) -> bool:
-    """Wait while the body is on its way at network speed; False once it is slow.
-
-    On a starved machine the reader may wait for the CPU (and the GIL) long after its
-    bytes are in, and that is not a slow client: this thread, waiting with timeouts,
-    is woken late by as much, so the time it loses is added to the reader's allowance
-    (up to :data:`STARVED` in all). Under 64 keep-alive clients with two other
-    processes spinning, small POSTs were refused as slow bodies without it.
-    """
-    began = time.monotonic()
-    lost = 0.0
-    while True:
-        now = time.monotonic()
-        waiting_since = progress.waiting_since
-        blocked = now - waiting_since if waiting_since is not None else 0.0
-        if blocked >= BLOCKED + lost or now - began >= SLOW + lost:
-            return job.done()
-        # Woken when the read ends, else when this read would count as blocked.
-        step = min(BLOCKED + lost - blocked, SLOW + lost - (now - began)) + 0.001
-        with contextlib.suppress(FutureTimeout):
-            job.result(timeout=step)
-            return True
-        late = time.monotonic() - now - step
-        lost = min(STARVED, lost + max(0.0, late))
-
-
-def _read(stream: Any, expected: int, progress: _Progress) -> bytes:
-    pieces = []
-    while progress.received < expected:
-        progress.waiting_since = time.monotonic()
-        try:
-            piece = stream.read(min(PIECE, expected - progress.received))
-        except OSError:  # the connection broke (gunicorn's socket): a body cut short
-            break
-        finally:
-            progress.waiting_since = None
-        if not piece:
-            break  # the end: all of a chunked body, or a body cut short
-        pieces.append(piece)
-        progress.received += len(piece)
-    return b"".join(pieces)
-
-
 #: Where the server's own input stream is kept while its body is read.
 _STREAM = "d4sme_kg.body_stream"
-#: Set when the answer must end the connection by failing (see BodiesFirst).
-_CUT = "d4sme_kg.cut_connection"
 
 
 def _stop_reading(environ: dict[str, Any], job: Future[bytes]) -> None:
@@ -236,7 +204,7 @@ def _stop_reading(environ: dict[str, Any], job: Future[bytes]) -> None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RD)
     elif not job.done() and type(environ.get(_STREAM)).__module__.startswith("granian"):
-        environ[_CUT] = True
+        environ[CUT] = True
 
 
 class BodiesFirst:
@@ -261,17 +229,40 @@ class BodiesFirst:
         self._running = threading.BoundedSemaphore(running) if running else None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        try:
-            self.reader.read_into(environ)
-        except KGError as error:
-            environ[RAISED] = error
-        start = _cutting(start_response) if environ.get(_CUT) else start_response
-        if self._running is None:
+        standing_in = STANDING_IN in environ
+        if not standing_in:
+            try:
+                self.reader.read_into(environ)
+            except KGError as error:
+                environ[RAISED] = error
+            if environ.get(ANSWERED):
+                return []  # by the stand-in, and the connection is cut
+        start = _cutting(start_response) if environ.get(CUT) else start_response
+        if self._running is None or standing_in:
             answer = self.wsgi_app(environ, start)
         else:
-            with self._running:
-                answer = self.wsgi_app(environ, start)
-        return _sent_then_cut(answer) if environ.get(_CUT) else answer
+            answer = self._run_counted(environ, start)
+        return _sent_then_cut(answer) if environ.get(CUT) else answer
+
+    def _run_counted(self, environ: dict[str, Any], start: Any) -> Any:
+        assert self._running is not None
+        running = self._running
+        running.acquire()
+        # Given back once: by this thread, or for it by its stand-in when the thread is
+        # stuck in a runaway query (the worker, retiring, still answers the others).
+        held = [running]
+
+        def release() -> None:
+            with contextlib.suppress(IndexError):
+                held.pop().release()
+
+        helper = stand_in()
+        if helper is not None:
+            helper.on_stuck(release)
+        try:
+            return self.wsgi_app(environ, start)
+        finally:
+            release()
 
 
 def _cutting(start_response: Any) -> Any:
