@@ -1,7 +1,7 @@
 """The project's one error vocabulary.
 
 Every expected failure is a :class:`KGError` (the engine's and the evaluator pool's
-too: store.engine.EngineError, store.pool.QueryTimeout and PoolBusy); the CLI prints it
+too: store.engine_errors.EngineError, store.pool.QueryTimeout and PoolBusy); the CLI prints it
 as one line and exits with ``exit_code``, the web layer renders it, in one handler
 (web.problems), as an RFC 9457 problem with ``http_status``.
 """

@@ -11,7 +11,8 @@ import pyoxigraph as ox
 import pytest
 
 from d4sme_kg.store import QueryRequest
-from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.engine import evaluate
+from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.messages import RunQuery
 
 EX = "http://example.org/"

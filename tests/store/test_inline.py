@@ -12,7 +12,7 @@ import pytest
 
 from d4sme_kg.in_place import standing_in
 from d4sme_kg.store import QueryRequest
-from d4sme_kg.store.engine import EngineError
+from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.inline import InlineEngine
 from d4sme_kg.store.messages import RunQuery
 from d4sme_kg.store.pool import QueryTimeout

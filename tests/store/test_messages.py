@@ -14,7 +14,8 @@ import pytest
 
 from d4sme_kg.store import QueryAnswer, QueryRequest
 from d4sme_kg.store.disk import StoreCounts
-from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.engine import evaluate
+from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.messages import (
     ApplyChange,
     Change,

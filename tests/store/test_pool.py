@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from d4sme_kg.store import QueryAnswer, QueryRequest
-from d4sme_kg.store.engine import EngineError
+from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.messages import ApplyChange, Change, RunQuery
 from d4sme_kg.store.pool import EvaluatorPool, PoolBusy, QueryTimeout
 

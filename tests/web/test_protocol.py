@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from d4sme_kg.store.engine import EXPECTED_SHOWN, EngineError, shorten_expected
+from d4sme_kg.store.engine_errors import EXPECTED_SHOWN, EngineError, shorten_expected
 
 from ..servers import http
 

@@ -20,7 +20,8 @@ from typing import Any
 
 from d4sme_kg.in_place import WATCHDOG, StandIn, stand_in
 from d4sme_kg.kept_threads import KeptThreads
-from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.engine import evaluate
+from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.messages import Answer, EngineMessage
 from d4sme_kg.store.pool import QueryTimeout, StoreFactory
 from d4sme_kg.store.stacks import engine_thread, on_big_enough_stack

@@ -19,7 +19,8 @@ import pyoxigraph as ox
 
 from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
 from d4sme_kg.store.disk import StoreCounts, count_store, rdf_format, read_counts, write_counts
-from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.engine import evaluate
+from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.inline import InlineEngine
 from d4sme_kg.store.messages import (
     ApplyChange,

@@ -27,7 +27,8 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from d4sme_kg.errors import KGError
-from d4sme_kg.store.engine import EngineError, evaluate
+from d4sme_kg.store.engine import evaluate
+from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.messages import Answer, EngineMessage
 from d4sme_kg.store.stacks import engine_thread
 

@@ -34,7 +34,7 @@ from d4sme_kg.formats import oxigraph_format
 from d4sme_kg.queries import system_query
 from d4sme_kg.results import Solutions, Term, serialize_solutions, solutions_from_json
 from d4sme_kg.store import QueryAnswer, QueryRequest, StoreUnavailable
-from d4sme_kg.store.engine import EngineError
+from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.pool import QueryTimeout
 from d4sme_kg.store.remote_text import bind_in_text, fill_template, prologue, split_construct
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from d4sme_kg.store.engine import EngineError
+from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.inline import InlineEngine
 from d4sme_kg.store.messages import Answer, DiffUpdate, EngineMessage, RunQuery
 from d4sme_kg.store.pool import EvaluatorPool

@@ -85,7 +85,7 @@ class BodyReader:
             # it is refused (after a short grace) and its connection closed.
             if not arrives_soon(job, progress) and not self._slot_or_body(job):
                 _stop_reading(environ, job)
-                raise self._refusal()
+                raise self.refusal()
             body = self._wait(job, expected, progress, environ)
         if length is None:
             if len(body) > self.limit:
@@ -103,8 +103,8 @@ class BodyReader:
     def _read_here(
         self, stream: Any, expected: int, progress: Progress, helper: StandIn
     ) -> bytes | None:
-        """Read the body on this thread, watched (see _BodyWatch); None when the
-        stand-in has answered the request instead."""
+        """Read the body on this thread, watched (see body_waits.BodyWatch); None when
+        the stand-in has answered the request instead."""
         watch = BodyWatch(self, expected, progress, helper)
         WATCHDOG.watch(watch)
         try:
@@ -113,12 +113,21 @@ class BodyReader:
             WATCHDOG.unwatch(watch)
         return None if watch.finish() else body
 
-    def _refusal(self) -> TooManyBodies:
+    def take_slot(self) -> bool:
+        """Take one of the slots for a slow body, if one is free."""
+        return self._free.acquire(blocking=False)
+
+    def give_slot(self) -> None:
+        self._free.release()
+
+    def refusal(self) -> TooManyBodies:
+        """The error of a slow body refused for want of a slot."""
         return TooManyBodies(
             f"{self.slots} request bodies are being received already; try again shortly"
         )
 
-    def _timeout(self, received: int, expected: int, waited: float) -> BodyTimeout:
+    def timed_out(self, received: int, expected: int, waited: float) -> BodyTimeout:
+        """The error of a body that did not arrive in time."""
         return BodyTimeout(
             f"the request body did not arrive in time ({received} of {expected} bytes "
             f"after {waited:g} s); send it at least {MIN_RATE // 1024} KiB/s, with no pause "
@@ -158,7 +167,7 @@ class BodyReader:
                     break
                 seen = progress.received
         _stop_reading(environ, job)
-        raise self._timeout(progress.received, expected, waited)
+        raise self.timed_out(progress.received, expected, waited)
 
     def _in_this_process(self) -> None:
         # A semaphore held at a fork stays held in the child: each worker makes its own.

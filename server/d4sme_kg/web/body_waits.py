@@ -91,7 +91,7 @@ class BodyWatch:
             self.done = True
             if self._slot:
                 self._slot = False
-                self._reader._free.release()
+                self._reader.give_slot()
             return self.answered
 
     def check(self, now: float, late: float) -> bool:
@@ -111,13 +111,13 @@ class BodyWatch:
         blocked = now - since if since is not None else 0.0
         if blocked < BLOCKED + self._lost and now - self._began < SLOW + self._lost:
             return None
-        if self._reader._free.acquire(blocking=False):
+        if self._reader.take_slot():
             self._slot = True
             self._seen, self._seen_at = self._progress.received, now
             return None
         if self._refuse_at is None:
             self._refuse_at = now + BLOCKED
-        return self._reader._refusal() if now >= self._refuse_at else None
+        return self._reader.refusal() if now >= self._refuse_at else None
 
     def _slot_verdict(self, now: float) -> KGError | None:
         received = self._progress.received
@@ -127,7 +127,7 @@ class BodyWatch:
         whole = idle + self._expected / MIN_RATE + self._lost
         if now - self._seen_at < idle + self._lost and now - self._began < whole:
             return None
-        return self._reader._timeout(received, self._expected, round(now - self._began, 1))
+        return self._reader.timed_out(received, self._expected, round(now - self._began, 1))
 
 
 class Progress:
