@@ -59,7 +59,9 @@ def answer_query(req: Request, service: KnowledgeGraphService) -> tuple[bytes, F
     analysis = service.check_query(text, default_graphs, named_graphs)
     # format= or output= (SPARQLWrapper sends both), by any name Fuseki or Virtuoso
     # know; one that names nothing offered leaves the choice to Accept.
-    explicit = params.get("format") or params.get("output")
+    # (An empty MultiDict's get raises and catches a KeyError per name: asked only when
+    # there are parameters, as most POSTs have none.)
+    explicit = (params.get("format") or params.get("output")) if params else None
     if analysis.form in ("CONSTRUCT", "DESCRIBE"):
         fmt = choose(req, CONSTRUCT_FORMATS, explicit)
         graph_format, result_format = fmt.name, "json"
@@ -197,7 +199,8 @@ def request_at(
 
 def requested_timeout(params: Mapping[str, str] | None = None) -> float | None:
     """The ``timeout`` a client asks for (seconds), if any; the service caps it."""
-    raw = (request.values if params is None else params).get("timeout")
+    source = request.values if params is None else params
+    raw = source.get("timeout") if source else None
     if raw is None:
         return None
     try:
