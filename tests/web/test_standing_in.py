@@ -19,10 +19,12 @@ import pytest
 from flask import Flask
 from werkzeug.test import EnvironBuilder
 
-from d4sme_kg.in_place import ANSWER_EARLY
+from d4sme_kg.in_place import ANSWER_EARLY, stand_in
 from d4sme_kg.logs import ACCESS_LOGGER
+from d4sme_kg.store.pool import QueryTimeout
 from d4sme_kg.store.stacks import engine_thread
 from d4sme_kg.web import create_app
+from d4sme_kg.web.standing_in import STANDING_IN, AnswerInPlace
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +121,28 @@ def test_a_body_that_arrives_is_answered_by_its_own_thread(slow_bodies_app: Flas
     assert exchange.answers == []
     assert b"true" in b"".join(exchange.returned[0])
     exchange.close()
+
+
+def test_a_stand_in_whose_app_fails_still_answers_500_and_ends_the_connection() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if STANDING_IN in environ:
+            raise RuntimeError("broken on purpose")
+        helper = stand_in()
+        assert helper is not None
+        helper.answer(QueryTimeout(1.0))
+        start_response("200 OK", [])
+        return [b"late"]
+
+    answers: list[tuple[int, dict[str, str], bytes]] = []
+
+    def respond(status: int, headers: list[tuple[str, str]], chunks: Iterable[bytes]) -> None:
+        answers.append((status, dict(headers), b"".join(chunks)))
+
+    layer = AnswerInPlace(app)
+    assert list(layer({ANSWER_EARLY: respond}, lambda *args: None)) == [b"late"]
+    deadline = time.monotonic() + 5
+    while not answers and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [(status, headers, body)] = answers
+    assert status == 500 and headers["Connection"] == "close"
+    assert json.loads(body)["status"] == 500 and int(headers["Content-Length"]) == len(body)

@@ -14,13 +14,15 @@ its own answer is dropped by the server.
 from __future__ import annotations
 
 import io
+import json
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from d4sme_kg.in_place import ANSWER_EARLY, standing_in
 from d4sme_kg.kept_threads import daemon_thread
-from d4sme_kg.web.problems import RAISED
+from d4sme_kg.web.problems import PROBLEM_TYPE, RAISED
 
 #: Set in a request's environ once its stand-in has answered it.
 ANSWERED = "d4sme_kg.answered"
@@ -32,6 +34,8 @@ STANDING_IN = "d4sme_kg.standing_in"
 CUT = "d4sme_kg.cut_connection"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+log = logging.getLogger(__name__)
 
 
 class AnswerInPlace:
@@ -92,9 +96,33 @@ class _StandIn:
         def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
             started[:] = [status, headers]
 
-        answer = self._app(environ, start_response)
-        status, headers = started
-        self._respond(int(status.split(" ", 1)[0]), headers, _Chunks(answer))
+        try:
+            answer = self._app(environ, start_response)
+            status, headers = started
+            code, chunks = int(status.split(" ", 1)[0]), _Chunks(answer)
+        except Exception:  # the client still gets an answer, and the connection ends
+            log.exception("a stand-in could not make its answer")
+            code, headers, chunks = 500, list(_FAILED_HEADERS), _Chunks([_FAILED])
+        try:
+            self._respond(code, headers, chunks)
+        except Exception:  # the connection is gone: nobody is left to answer
+            log.debug("a stand-in's answer could not be sent", exc_info=True)
+
+
+#: What a stand-in answers when the app could not make the answer (never expected).
+_FAILED = json.dumps(
+    {
+        "status": 500,
+        "title": "Internal error",
+        "detail": "the server could not answer this request",
+        "type": PROBLEM_TYPE + "internal",
+    }
+).encode()
+_FAILED_HEADERS = (
+    ("Content-Type", "application/problem+json"),
+    ("Content-Length", str(len(_FAILED))),
+    ("Connection", "close"),
+)
 
 
 class _Chunks:
