@@ -39,6 +39,12 @@ class _Job:
         self.reply: Any = None
         self.error: EngineError | None = None
 
+    def outcome(self) -> Any:
+        """The answer, or the engine's error raised."""
+        if self.error is not None:
+            raise self.error
+        return self.reply
+
 
 class InlineEngine:
     """Evaluate messages on daemon threads of this process, each under a time limit."""
@@ -66,9 +72,7 @@ class InlineEngine:
         if not job.done.acquire(timeout=timeout):
             self._on_runaway()
             raise QueryTimeout(timeout)
-        if job.error is not None:
-            raise job.error
-        answer: Answer = job.reply
+        answer: Answer = job.outcome()
         return answer
 
     def _run_here(self, message: EngineMessage[Answer], timeout: float, helper: StandIn) -> Answer:
@@ -83,9 +87,7 @@ class InlineEngine:
             WATCHDOG.unwatch(deadline)
         if deadline.passed:
             raise QueryTimeout(timeout)
-        if job.error is not None:
-            raise job.error
-        answer: Answer = job.reply
+        answer: Answer = job.outcome()
         return answer
 
     def _late(self, helper: StandIn, timeout: float) -> None:

@@ -107,9 +107,7 @@ class BodyWatch:
         return False
 
     def _slow_verdict(self, now: float) -> KGError | None:
-        since = self._progress.waiting_since
-        blocked = now - since if since is not None else 0.0
-        if blocked < BLOCKED + self._lost and now - self._began < SLOW + self._lost:
+        if time_to_slow(self._progress, self._began, now, self._lost) > 0:
             return None
         if self._reader.take_slot():
             self._slot = True
@@ -141,6 +139,15 @@ class Progress:
         self.waiting_since: float | None = None
 
 
+def time_to_slow(progress: Progress, began: float, now: float, lost: float) -> float:
+    """Seconds until a body counts as slow (none left: it is): one read blocked on the
+    network for :data:`BLOCKED`, or the body not in :data:`SLOW` after ``began``, each
+    grown by ``lost``, the time lost to a starved machine."""
+    since = progress.waiting_since
+    blocked = now - since if since is not None else 0.0
+    return min(BLOCKED + lost - blocked, SLOW + lost - (now - began))
+
+
 def arrives_soon(job: Future[bytes], progress: Progress) -> bool:
     """Wait while the body is on its way at network speed; False once it is slow.
 
@@ -154,12 +161,11 @@ def arrives_soon(job: Future[bytes], progress: Progress) -> bool:
     lost = 0.0
     while True:
         now = time.monotonic()
-        waiting_since = progress.waiting_since
-        blocked = now - waiting_since if waiting_since is not None else 0.0
-        if blocked >= BLOCKED + lost or now - began >= SLOW + lost:
+        left = time_to_slow(progress, began, now, lost)
+        if left <= 0:
             return job.done()
-        # Woken when the read ends, else when this read would count as blocked.
-        step = min(BLOCKED + lost - blocked, SLOW + lost - (now - began)) + 0.001
+        # Woken when the read ends, else when the body would count as slow.
+        step = left + 0.001
         with contextlib.suppress(FutureTimeout):
             job.result(timeout=step)
             return True

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -53,13 +52,13 @@ class AnswerInPlace:
 
 
 class _StandIn:
-    __slots__ = ("_app", "_answered", "_environ", "_lock", "_releases", "_respond")
+    __slots__ = ("_app", "_answered", "_environ", "_releases", "_respond")
 
     def __init__(self, app: WSGIApp, environ: dict[str, Any], respond: Any) -> None:
         self._app = app
         self._environ = environ
         self._respond = respond
-        self._lock = threading.Lock()
+        # No lock: only the watchdog's one thread answers (a body's or a query's wait).
         self._answered = False
         self._releases: list[Callable[[], None]] = []
 
@@ -67,10 +66,9 @@ class _StandIn:
         self._releases.append(release)
 
     def answer(self, error: Exception, *, cut: bool = False, stuck: bool = False) -> None:
-        with self._lock:
-            if self._answered:
-                return
-            self._answered = True
+        if self._answered:
+            return
+        self._answered = True
         self._environ[ANSWERED] = True
         if stuck:
             for release in self._releases:
