@@ -1,15 +1,18 @@
-"""d4sme-kg query, locally and against an endpoint."""
+"""d4sme-kg query, locally and against an endpoint; serve's default worker count."""
 
 from __future__ import annotations
 
 import json
+import os
+import time
 
 from click.testing import CliRunner
 
 from d4sme_kg.cli import cli
+from d4sme_kg.commands import default_workers
 
 from .conftest import REPO
-from .servers import d4sme_server
+from .servers import ServerURL, d4sme_server
 
 LABELS = (
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?label WHERE { "
@@ -50,3 +53,20 @@ def test_query_against_an_endpoint(runner: CliRunner) -> None:
         result = runner.invoke(cli, ["query", LABELS, "--endpoint", f"{base}/sparql", "-f", "csv"])
         assert result.exit_code == 0, result.output
         assert result.output.splitlines()[:3] == ["label", "Kakao", "카카오"]
+
+
+def test_serve_forks_one_worker_per_cpu_and_one_more_by_default() -> None:
+    expected = (os.cpu_count() or 1) + 1
+    with d4sme_server(["--no-validate"]) as base:
+        assert isinstance(base, ServerURL)
+        # The server answers as soon as one worker is up; the others follow within moments.
+        deadline = time.monotonic() + 30
+        while len(workers := base.workers()) != expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers) == expected, workers
+
+
+def test_with_writes_on_the_default_is_one_evaluator_per_cpu() -> None:
+    cpus = os.cpu_count() or 1
+    assert default_workers(read_only=False) == max(2, cpus)
+    assert default_workers(read_only=True) == cpus + 1

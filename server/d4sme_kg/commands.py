@@ -24,10 +24,15 @@ from d4sme_kg.store import QueryRequest
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free one).")
 @click.option(
     "--workers",
-    # One per CPU: each worker of an in-memory store ends up with its own copy of the
-    # pages pyoxigraph writes to while reading (copy-on-write after the fork).
-    default=lambda: max(2, os.cpu_count() or 1),
-    show_default="one per CPU, at least 2",
+    # Read-only: one per CPU and one more. A worker's Python waits for its one GIL at
+    # every hand-over between granian's threads, and meanwhile another worker can use
+    # the core: with 3 workers on 2 CPUs small queries went 1.23-1.35x as fast (ASK {},
+    # 0.80-0.86x the CPU each; a point lookup at 10^5 1.27x), scans as fast, and a
+    # fourth added nothing (benchmarks/ab.py). More is not better: each worker of an
+    # in-memory store ends up with its own copy of the pages pyoxigraph writes to while
+    # reading (copy-on-write after the fork). With writes on, one evaluator per CPU.
+    default=None,
+    show_default="one per CPU and one more; with writes on, one per CPU, at least 2",
     type=click.IntRange(1, 64),
     help="Processes that answer queries: web workers when read-only, evaluator "
     "processes behind one web process when writes are on.",
@@ -90,7 +95,7 @@ def serve(
     project: Project,
     host: str,
     port: int,
-    workers: int,
+    workers: int | None,
     threads: int,
     store: str,
     timeout: float,
@@ -113,7 +118,7 @@ def serve(
         root=str(project.root),
         base_iri=project.base,
         store=store,
-        workers=workers,
+        workers=workers or 1,
         # The server replaces a worker that a runaway query retires: a read-only store
         # is evaluated in the web workers themselves (open_service decides).
         engine="inline",
@@ -128,6 +133,9 @@ def serve(
     # here); with writes on there is one web process, and the evaluator processes hold
     # the one copy of the data the writes change.
     read_only = not settings.update_token
+    if workers is None:
+        workers = default_workers(read_only)
+        settings = dataclasses.replace(settings, workers=workers)
     if not read_only:
         # The one web worker's threads wait on the evaluator processes: one thread for
         # each, and two for everything else (pages, /healthz).
@@ -164,6 +172,12 @@ def serve(
         on_exit=kg.close,
     )
     run(app, server, options)
+
+
+def default_workers(read_only: bool) -> int:
+    """``serve``'s ``--workers`` when none is given (see the option's comment)."""
+    cpus = os.cpu_count() or 1
+    return cpus + 1 if read_only else max(2, cpus)
 
 
 @click.command()
