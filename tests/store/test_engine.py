@@ -1,10 +1,12 @@
-"""The engine's answers: the row limit holds exactly in every result format."""
+"""The engine's answers: the row limit holds exactly in every result format; a SERVICE
+endpoint that fails is its failure, not the query's."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import socket
 import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
@@ -131,3 +133,40 @@ def test_select_star_keeps_the_order_of_the_query(store: ox.Store) -> None:
     assert body.decode().splitlines()[0] == "zeta,alpha"
     body = evaluate(store, run_query(text, result_format="json")).body
     assert json.loads(body)["head"]["vars"] == ["zeta", "alpha"]
+
+
+def unreachable_endpoint() -> str:
+    """A loopback URL where nothing listens: a port bound, then let go."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/sparql"
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ("SELECT * WHERE { SERVICE <URL> { ?s ?p ?o } }", "json"),
+        ("SELECT ?o ?s WHERE { SERVICE <URL> { ?s ?p ?o } }", "csv"),
+        ("ASK { SERVICE <URL> { ?s ?p ?o } }", "json"),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <URL> { ?s ?p ?o } }", "json"),
+    ],
+)
+def test_a_service_endpoint_that_cannot_be_reached_is_a_gateway_error(text: str, fmt: str) -> None:
+    endpoint = unreachable_endpoint()
+    with pytest.raises(EngineError) as raised:
+        evaluate(ox.Store(), run_query(text.replace("URL", endpoint), result_format=fmt))
+    assert (raised.value.kind, raised.value.http_status) == ("service", 502)
+    assert raised.value.detail.startswith("a SERVICE endpoint failed: ")
+    assert "127.0.0.1" in raised.value.detail
+
+
+def test_service_silent_that_cannot_be_reached_is_one_empty_solution() -> None:
+    text = f"SELECT * WHERE {{ SERVICE SILENT <{unreachable_endpoint()}> {{ ?s ?p ?o }} }}"
+    answer = evaluate(ox.Store(), run_query(text))
+    assert json.loads(answer.body)["results"]["bindings"] == [{}]
+
+
+def test_only_a_query_that_calls_service_is_federated() -> None:
+    assert run_query("SELECT * WHERE { SERVICE <http://example.org/q> { ?s ?p ?o } }").federated
+    assert not run_query("SELECT * WHERE { ?s ?p ?o }").federated

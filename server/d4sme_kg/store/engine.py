@@ -95,6 +95,17 @@ def _apply(store: ox.Store, change: Change) -> None:
 
 
 def _query(store: ox.Store, query: RunQuery) -> QueryAnswer:
+    try:
+        return _query_answered(store, query)
+    except _InputOutputError as error:
+        # The store is in memory or on a local disk; an I/O error of a query that calls
+        # SERVICE is that endpoint's (refused, cut, not an endpoint at all).
+        if not query.federated:
+            raise
+        raise EngineError("service", f"a SERVICE endpoint failed: {error.message}") from None
+
+
+def _query_answered(store: ox.Store, query: RunQuery) -> QueryAnswer:
     # base_iri: the endpoint URL, against which relative IRIs of the query resolve
     # (SPARQL 1.1 Protocol: the service's BASE); absent, a relative IRI is a syntax error.
     options: dict[str, Any] = {
@@ -299,8 +310,14 @@ def _guard(action: Any, kind: str) -> Any:
         raise
     except SyntaxError as error:
         raise EngineError("syntax", str(error)) from None
-    except (OSError, ValueError, RuntimeError, TypeError) as error:
+    except OSError as error:
+        raise _InputOutputError(kind if kind != "syntax" else "evaluation", str(error)) from None
+    except (ValueError, RuntimeError, TypeError) as error:
         raise EngineError(kind if kind != "syntax" else "evaluation", str(error)) from None
+
+
+class _InputOutputError(EngineError):
+    """An evaluation error that pyoxigraph raised as an OSError (see _query)."""
 
 
 def _term(value: Any) -> Term:

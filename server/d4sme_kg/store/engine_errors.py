@@ -16,6 +16,9 @@ KINDS = {
     "internal": (500, "Internal error"),
     "crashed": (500, "Evaluator crashed"),
     "unsortable": (422, "Cannot sort these values"),
+    # A SERVICE endpoint that could not be reached or did not answer as one: the query
+    # is fine, the server it depends on failed (RFC 9110, 15.6.3).
+    "service": (502, "SERVICE endpoint failed"),
 }
 
 

@@ -52,6 +52,9 @@ class RunQuery(EngineMessage[QueryAnswer]):
     base_iri: str | None
     #: For ``SELECT *``: the variables in the order of the text (pyoxigraph sorts them).
     star_order: Sequence[str]
+    #: True when the text calls SERVICE: an I/O error while evaluating it is then the
+    #: remote endpoint's failure (a 502), not the query's.
+    federated: bool
 
     @classmethod
     def of(cls, request: QueryRequest) -> RunQuery:
@@ -69,6 +72,7 @@ class RunQuery(EngineMessage[QueryAnswer]):
             request.bindings,
             request.base_iri,
             request.analysis.star_order,
+            bool(request.analysis.services),
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -91,6 +95,7 @@ def _run_query(
     bindings: Mapping[str, tuple[Any, ...]],
     base_iri: str | None,
     star_order: Sequence[str],
+    federated: bool,
 ) -> RunQuery:
     """A RunQuery of its fields in order (tests/store/test_messages.py checks the order)."""
     message = object.__new__(RunQuery)
@@ -112,6 +117,7 @@ def _run_query(
             "bindings": bindings,
             "base_iri": base_iri,
             "star_order": star_order,
+            "federated": federated,
         },
     )
     return message
