@@ -71,7 +71,7 @@ def test_a_query_message_holds_what_its_request_says() -> None:
         bindings={"s": ("uri", f"{EX}s")},
         base_iri="http://localhost/sparql",
         star_order=["g", "s", "o"],
-        federated=False,
+        services=[],
     )
     # messages._run_query, which builds it and unpickles it, takes the fields in their order.
     assert list(inspect.signature(messages._run_query).parameters) == [

@@ -59,7 +59,7 @@ def test_a_failing_service_endpoint_is_a_bad_gateway(
     assert reply.headers["content-type"].startswith("application/problem+json")
     problem = reply.json()
     assert problem["status"] == 502 and problem["type"].endswith("/service"), problem
-    assert problem["detail"].startswith("a SERVICE endpoint failed"), problem
+    assert problem["detail"].startswith(f"a SERVICE endpoint failed (<{endpoint}>): "), problem
     # An error is never offered for reuse.
     assert "etag" not in reply.headers
 

@@ -99,10 +99,14 @@ def _query(store: ox.Store, query: RunQuery) -> QueryAnswer:
         return _query_answered(store, query)
     except _InputOutputError as error:
         # The store is in memory or on a local disk; an I/O error of a query that calls
-        # SERVICE is that endpoint's (refused, cut, not an endpoint at all).
-        if not query.federated:
+        # SERVICE is an endpoint's (refused, cut, not an endpoint at all). pyoxigraph's
+        # message does not say which, so every one the query calls is named.
+        if not query.services:
             raise
-        raise EngineError("service", f"a SERVICE endpoint failed: {error.message}") from None
+        named = ", ".join(f"<{endpoint}>" for endpoint in dict.fromkeys(query.services))
+        raise EngineError(
+            "service", f"a SERVICE endpoint failed ({named}): {error.message}"
+        ) from None
 
 
 def _query_answered(store: ox.Store, query: RunQuery) -> QueryAnswer:

@@ -52,9 +52,9 @@ class RunQuery(EngineMessage[QueryAnswer]):
     base_iri: str | None
     #: For ``SELECT *``: the variables in the order of the text (pyoxigraph sorts them).
     star_order: Sequence[str]
-    #: True when the text calls SERVICE: an I/O error while evaluating it is then the
-    #: remote endpoint's failure (a 502), not the query's.
-    federated: bool
+    #: The endpoints the text calls with SERVICE: an I/O error while evaluating it is
+    #: then one of theirs (a 502), not the query's.
+    services: Sequence[str]
 
     @classmethod
     def of(cls, request: QueryRequest) -> RunQuery:
@@ -72,7 +72,7 @@ class RunQuery(EngineMessage[QueryAnswer]):
             request.bindings,
             request.base_iri,
             request.analysis.star_order,
-            bool(request.analysis.services),
+            request.analysis.services,
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -95,7 +95,7 @@ def _run_query(
     bindings: Mapping[str, tuple[Any, ...]],
     base_iri: str | None,
     star_order: Sequence[str],
-    federated: bool,
+    services: Sequence[str],
 ) -> RunQuery:
     """A RunQuery of its fields in order (tests/store/test_messages.py checks the order)."""
     message = object.__new__(RunQuery)
@@ -117,7 +117,7 @@ def _run_query(
             "bindings": bindings,
             "base_iri": base_iri,
             "star_order": star_order,
-            "federated": federated,
+            "services": services,
         },
     )
     return message
