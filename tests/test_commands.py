@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -12,7 +15,7 @@ from d4sme_kg.cli import cli
 from d4sme_kg.commands import default_workers
 
 from .conftest import REPO
-from .servers import ServerURL, d4sme_server
+from .servers import ServerURL, d4sme_server, free_port, stop_group, wait_until_ready
 
 LABELS = (
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?label WHERE { "
@@ -64,6 +67,26 @@ def test_serve_forks_one_worker_per_cpu_and_one_more_by_default() -> None:
         while len(workers := base.workers()) != expected and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(workers) == expected, workers
+
+
+def test_granians_advice_against_the_extra_worker_is_not_passed_on(tmp_path: Path) -> None:
+    # granian warns, on its stdout, when there are more workers than cores; the extra
+    # one is measured to be faster (commands.default_workers), so the advice would mislead.
+    port = free_port()
+    printed = tmp_path / "stdout"
+    with printed.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "d4sme_kg", "serve", "--port", str(port), "--no-validate"],
+            stdout=sink,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            wait_until_ready(f"http://127.0.0.1:{port}/healthz")
+        finally:
+            stop_group(process, 20)
+    assert "workers appears to be higher" not in printed.read_text()
 
 
 def test_with_writes_on_the_default_is_one_evaluator_per_cpu() -> None:

@@ -232,10 +232,17 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
     logging.getLogger("_granian").addFilter(
         lambda record: "tcp_migrate_req" not in record.getMessage()
     )
-    # granian also warns when a worker may have more threads than the machine has cores;
-    # ours hold request bodies as they arrive (body slots), not CPU work.
+    # granian also warns when a worker may have more threads than the machine has cores
+    # (ours hold request bodies as they arrive, body slots, not CPU work), and when there
+    # are more workers than cores: one more is the default, measured to be faster here
+    # (commands.default_workers).
     logging.getLogger("_granian").addFilter(
-        lambda record: "spawning up to" not in record.getMessage()
+        lambda record: (
+            not any(
+                warning in record.getMessage()
+                for warning in ("spawning up to", "higher than the amount of CPU cores")
+            )
+        )
     )
     server.on_startup(
         lambda: threading.Thread(target=read_replacement_requests, daemon=True).start()
