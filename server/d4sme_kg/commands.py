@@ -24,15 +24,14 @@ from d4sme_kg.store import QueryRequest
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free one).")
 @click.option(
     "--workers",
-    # Read-only: one per CPU and one more. A worker's Python waits for its one GIL at
-    # every hand-over between granian's threads, and meanwhile another worker can use
-    # the core: with 3 workers on 2 CPUs small queries went 1.23-1.35x as fast (ASK {},
-    # 0.80-0.86x the CPU each; a point lookup at 10^5 1.27x), scans as fast, and a
-    # fourth added nothing (benchmarks/ab.py). More is not better: each worker of an
-    # in-memory store ends up with its own copy of the pages pyoxigraph writes to while
-    # reading (copy-on-write after the fork). With writes on, one evaluator per CPU.
+    # One per CPU. A third worker on 2 CPUs answered small queries 1.23-1.35x as fast
+    # (benchmarks/ab.py), but with it the reliability suite lost a request while a
+    # worker was being replaced in 2 of 6 full test runs (README, Performance): the
+    # default waits until that is fixed. Each worker of an in-memory store also ends up
+    # with its own copy of the pages pyoxigraph writes to while reading (copy-on-write
+    # after the fork).
     default=None,
-    show_default="one per CPU and one more; with writes on, one per CPU, at least 2",
+    show_default="one per CPU, at least 2",
     type=click.IntRange(1, 64),
     help="Processes that answer queries: web workers when read-only, evaluator "
     "processes behind one web process when writes are on.",
@@ -134,7 +133,7 @@ def serve(
     # the one copy of the data the writes change.
     read_only = not settings.update_token
     if workers is None:
-        workers = default_workers(read_only)
+        workers = default_workers()
         settings = dataclasses.replace(settings, workers=workers)
     if not read_only:
         # The one web worker's threads wait on the evaluator processes: one thread for
@@ -174,10 +173,9 @@ def serve(
     run(app, server, options)
 
 
-def default_workers(read_only: bool) -> int:
+def default_workers() -> int:
     """``serve``'s ``--workers`` when none is given (see the option's comment)."""
-    cpus = os.cpu_count() or 1
-    return cpus + 1 if read_only else max(2, cpus)
+    return max(2, os.cpu_count() or 1)
 
 
 @click.command()

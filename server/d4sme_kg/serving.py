@@ -234,8 +234,8 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
     )
     # granian also warns when a worker may have more threads than the machine has cores
     # (ours hold request bodies as they arrive, body slots, not CPU work), and when there
-    # are more workers than cores: one more is the default, measured to be faster here
-    # (commands.default_workers).
+    # are more workers than cores: one more was measured to be faster here (README,
+    # Performance), so the advice would mislead.
     logging.getLogger("_granian").addFilter(
         lambda record: (
             not any(
