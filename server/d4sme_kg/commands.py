@@ -19,6 +19,11 @@ from d4sme_kg.sparql import analyse
 from d4sme_kg.store import QueryRequest
 
 
+def default_workers() -> int:
+    """``serve``'s ``--workers`` when none is given (see the option's comment)."""
+    return max(2, os.cpu_count() or 1)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free one).")
@@ -30,7 +35,7 @@ from d4sme_kg.store import QueryRequest
     # default waits until that is fixed. Each worker of an in-memory store also ends up
     # with its own copy of the pages pyoxigraph writes to while reading (copy-on-write
     # after the fork).
-    default=None,
+    default=default_workers,
     show_default="one per CPU, at least 2",
     type=click.IntRange(1, 64),
     help="Processes that answer queries: web workers when read-only, evaluator "
@@ -94,7 +99,7 @@ def serve(
     project: Project,
     host: str,
     port: int,
-    workers: int | None,
+    workers: int,
     threads: int,
     store: str,
     timeout: float,
@@ -117,7 +122,7 @@ def serve(
         root=str(project.root),
         base_iri=project.base,
         store=store,
-        workers=workers or 1,
+        workers=workers,
         # The server replaces a worker that a runaway query retires: a read-only store
         # is evaluated in the web workers themselves (open_service decides).
         engine="inline",
@@ -132,9 +137,6 @@ def serve(
     # here); with writes on there is one web process, and the evaluator processes hold
     # the one copy of the data the writes change.
     read_only = not settings.update_token
-    if workers is None:
-        workers = default_workers()
-        settings = dataclasses.replace(settings, workers=workers)
     if not read_only:
         # The one web worker's threads wait on the evaluator processes: one thread for
         # each, and two for everything else (pages, /healthz).
@@ -171,11 +173,6 @@ def serve(
         on_exit=kg.close,
     )
     run(app, server, options)
-
-
-def default_workers() -> int:
-    """``serve``'s ``--workers`` when none is given (see the option's comment)."""
-    return max(2, os.cpu_count() or 1)
 
 
 @click.command()
