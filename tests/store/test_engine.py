@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
@@ -16,6 +15,8 @@ from d4sme_kg.store import QueryRequest
 from d4sme_kg.store.engine import evaluate
 from d4sme_kg.store.engine_errors import EngineError
 from d4sme_kg.store.messages import RunQuery
+
+from ..servers import free_port
 
 EX = "http://example.org/"
 SPARQL_RESULTS = "{http://www.w3.org/2005/sparql-results#}"
@@ -136,11 +137,8 @@ def test_select_star_keeps_the_order_of_the_query(store: ox.Store) -> None:
 
 
 def unreachable_endpoint() -> str:
-    """A loopback URL where nothing listens: a port bound, then let go."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/sparql"
+    """A loopback URL where nothing listens: a free port's."""
+    return f"http://127.0.0.1:{free_port()}/sparql"
 
 
 @pytest.mark.parametrize(

@@ -7,20 +7,12 @@ Oxigraph server asked at a path that is not its SPARQL endpoint (it answers 404)
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
 
-from ..servers import Reply, d4sme_server, http, oxigraph_server
-
-
-def nothing_listening() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/sparql"
+from ..servers import Reply, d4sme_server, free_port, http, oxigraph_server
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +23,7 @@ def not_an_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def refused() -> str:
-    return nothing_listening()
+    return f"http://127.0.0.1:{free_port()}/sparql"
 
 
 @pytest.fixture(scope="module")
