@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -97,6 +98,36 @@ def test_a_granian_worker_whose_main_process_is_gone_stops_itself() -> None:
         os.close(asking)
 
 
+def test_a_granian_worker_stops_accepting_before_it_asks() -> None:
+    # A connection already queued on the shared socket when the worker retires.
+    with socket.create_server(("127.0.0.1", 0)) as shared:
+        shared.setblocking(False)
+        waiting = socket.create_connection(shared.getsockname())
+        asked, asking = os.pipe()
+
+        def leaving_worker() -> None:
+            AskMainProcess(asking, listener=shared.fileno()).ask(grace=30)
+            # What granian's accept loop would do next: nothing is there to take.
+            with socket.socket(fileno=os.dup(shared.fileno())) as listener:
+                try:
+                    listener.accept()
+                except BlockingIOError:
+                    os._exit(0)
+            os._exit(1)
+
+        try:
+            status = in_a_child(leaving_worker)
+            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            assert int.from_bytes(os.read(asked, 4), "little") > 0
+            # The other workers still take it from the shared socket.
+            taken, _ = shared.accept()
+            taken.close()
+        finally:
+            waiting.close()
+            os.close(asked)
+            os.close(asking)
+
+
 def test_a_process_asks_once(monkeypatch: pytest.MonkeyPatch) -> None:
     asks: list[float] = []
 
@@ -133,6 +164,11 @@ class _GranianMainProcess:
         self.lifetime_signal = False
         self.main_loop_interrupt = threading.Event()
         self.status = -1
+        # The socket the workers share, with a client waiting in its queue.
+        self.shared = socket.create_server(("127.0.0.1", 0))
+        self.shared.setblocking(False)
+        self._sfd = self.shared.fileno()
+        self.waiting = socket.create_connection(self.shared.getsockname())
         _GranianMainProcess.last = self
 
     def on_startup(self, hook: Callable[[], None]) -> None:
@@ -150,7 +186,12 @@ class _GranianMainProcess:
             try:
                 target_loader()
                 retire_this_process(grace=30)
-                code = 0
+                with socket.socket(fileno=os.dup(self._sfd)) as listener:
+                    try:
+                        listener.accept()
+                        code = 1  # the leaving worker took the waiting client
+                    except BlockingIOError:
+                        code = 0
             finally:
                 os._exit(code)
         self.wrks.append(_Worker(pid))
@@ -180,8 +221,12 @@ def test_a_granian_worker_asks_the_main_process_to_replace_it(
         for read_end, _ in pipes:
             os.close(read_end)
     server = _GranianMainProcess.last
-    # The worker asked through the pipe and went on (the main process stops it).
+    # The worker stopped accepting, asked through the pipe and went on (the main
+    # process stops it); the client it left waits for the other workers.
     assert os.WIFEXITED(server.status) and os.WEXITSTATUS(server.status) == 0
+    taken, _ = server.shared.accept()
+    for sock in (taken, server.waiting, server.shared):
+        sock.close()
     assert server.main_loop_interrupt.is_set() and server.lifetime_signal
     assert [worker.birth for worker in server.wrks] == [-math.inf]
 

@@ -18,6 +18,7 @@ from .harness import Check, Options
 SECTIONS = {
     "queries": "pathological and fuzzed queries, both modes",
     "load": "64 keep-alive clients with runaway queries, both modes",
+    "replacing": "new connections while runaway queries keep workers replaced",
     "bodies": "stalled, slow and cut-short request bodies",
     "kill": "kill -9 of the server, its workers and its evaluators",
     "races": "concurrent conflicting writes",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Protocol
@@ -61,16 +62,42 @@ class AskMainProcess:
     """Write this process's id to ``pipe``, which granian's main process reads: it forks
     the new worker first, then stops this one gracefully and kills it past its own time
     limit (a worker that stopped by itself would count as a crash). The process stops
-    alone when the main process is gone."""
+    alone when the main process is gone.
+
+    Before it asks, the worker stops taking connections from ``listener`` (see
+    :func:`stop_accepting`): granian's graceful stop closes at once every connection
+    whose first request it has not begun to read, so a client that had just connected
+    to the leaving worker lost its request (a new connection, which no client retries).
+    """
 
     #: The write end of the main process's pipe, inherited by every worker.
     pipe: int
+    #: The descriptor of the listening socket the workers share (None: not stopped).
+    listener: int | None = None
 
     def ask(self, grace: float) -> None:
+        if self.listener is not None:
+            stop_accepting(self.listener)
         try:
             os.write(self.pipe, os.getpid().to_bytes(4, "little"))
         except OSError:  # the main process is gone: stop alone
             StopThisProcess().ask(grace)
+
+
+def stop_accepting(listener: int) -> None:
+    """Stop this process from accepting connections on ``listener``, a listening socket
+    it shares with the other workers, which go on accepting on it.
+
+    The server's accept loop cannot be reached from Python, so the descriptor is pointed
+    at a listening socket of its own that nobody connects to: the loop then finds no
+    connection to take (EAGAIN) whenever the shared socket wakes it. Clients wait in the
+    shared socket's queue for a live worker (or for the replacement, with one worker).
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as unreached:
+        unreached.bind(("127.0.0.1", 0))
+        unreached.listen(1)
+        unreached.setblocking(False)  # as the shared socket: its accept must not block
+        os.dup2(unreached.fileno(), listener)
 
 
 _retirement: Retirement = StopThisProcess()

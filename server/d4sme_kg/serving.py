@@ -199,7 +199,7 @@ def run_granian(app: Flask, options: ServeOptions) -> None:
         # Only the main process reads: a worker left alone (its main process killed)
         # then gets an error when it asks, and stops by itself.
         os.close(replacement_requests)
-        retire_with(AskMainProcess(replacement_asks))
+        retire_with(AskMainProcess(replacement_asks, listener=server._sfd))
         options.on_fork()
         return app
 

@@ -121,7 +121,19 @@ def test_a_retiring_worker_ends_every_connection(held: Any) -> None:
         retirement._retiring.clear()  # this test process goes on serving tests
 
 
-def test_no_worker_sheds_while_another_is_retiring(held: Any, peer: Any) -> None:
+def test_a_retiring_worker_is_not_one_to_shed_to(held: Any, peer: Any) -> None:
     layer, app = held
     post_peer(layer.loads, peer.pid, -1)  # what a retiring worker posts
     assert not any(busy_answers(layer, app, 3 * SHED_EVERY))
+
+
+def test_a_busy_worker_sheds_to_an_idle_one_while_another_retires(held: Any, peer: Any) -> None:
+    layer, app = held
+    post_peer(layer.loads, peer.pid, -1)
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _SLOT.pack_into(layer.loads._table, _SLOT.size * 11, idle.pid, 0)
+        assert sum(busy_answers(layer, app, 3 * SHED_EVERY)) == 3
+    finally:
+        idle.kill()
+        idle.wait()

@@ -9,11 +9,11 @@ thread while another worker holds at least :data:`IMBALANCE` fewer ends one in
 :data:`SHED_EVERY` of those requests' connections after the answer (``Connection:
 close``). The client connects again, and the idle worker, quicker to accept, most
 often takes it. Workers that are evenly busy shed nothing: a reconnection costs a
-client a round trip, and one that lands on a worker being replaced may be cut.
+client a round trip.
 
-A worker that is being retired (d4sme_kg.retirement) ends every connection after its
-answer, so that its clients move to the live workers and it can stop without cutting
-a request short.
+A worker that is being retired (d4sme_kg.retirement) accepts no more connections and
+ends every one it holds after its answer, so that its clients move to the live workers
+and it can stop without cutting a request short. It is left out of the comparison.
 """
 
 from __future__ import annotations
@@ -57,17 +57,14 @@ class WorkerLoads:
             _SLOT.pack_into(self._table, self._offset, self._pid, _LEAVING if retiring() else held)
 
     def least_held_elsewhere(self) -> int | None:
-        """The fewest requests another live worker holds; None when there is none, or
-        while one is being retired: a client sent away then may be accepted by the
-        worker that is leaving, and cut when it stops."""
+        """The fewest requests another live worker holds (retiring ones are not live);
+        None when there is none."""
         least = None
         for offset in range(0, len(self._table), _SLOT.size):
             pid, held = _SLOT.unpack_from(self._table, offset)
-            if pid in (0, self._pid) or (least is not None and 0 <= least <= held):
+            if pid in (0, self._pid) or held == _LEAVING:
                 continue
-            if _alive(pid):
-                if held == _LEAVING:
-                    return None
+            if (least is None or held < least) and _alive(pid):
                 least = held
         return least
 
