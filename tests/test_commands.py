@@ -58,9 +58,15 @@ def test_query_against_an_endpoint(runner: CliRunner) -> None:
         assert result.output.splitlines()[:3] == ["label", "Kakao", "카카오"]
 
 
-def test_serve_forks_one_worker_per_cpu_by_default() -> None:
+def test_the_default_workers_are_one_per_cpu_and_one_more_when_read_only() -> None:
+    cpus = os.cpu_count() or 1
+    assert default_workers() == max(2, cpus + 1)
+    # With writes on they are evaluator processes behind one web worker.
+    assert default_workers(writes=True) == max(2, cpus)
+
+
+def test_serve_forks_one_worker_per_cpu_and_one_more_by_default() -> None:
     expected = default_workers()
-    assert expected == max(2, os.cpu_count() or 1)
     with d4sme_server(["--no-validate"]) as base:
         assert isinstance(base, ServerURL)
         # The server answers as soon as one worker is up; the others follow within moments.

@@ -19,9 +19,10 @@ from d4sme_kg.sparql import analyse
 from d4sme_kg.store import QueryRequest
 
 
-def default_workers() -> int:
+def default_workers(writes: bool = False) -> int:
     """``serve``'s ``--workers`` when none is given (see the option's comment)."""
-    return max(2, os.cpu_count() or 1)
+    cpus = os.cpu_count() or 1
+    return max(2, cpus if writes else cpus + 1)
 
 
 @click.command()
@@ -29,14 +30,15 @@ def default_workers() -> int:
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free one).")
 @click.option(
     "--workers",
-    # One per CPU. A third worker on 2 CPUs answered small queries 1.23-1.35x as fast
-    # (benchmarks/ab.py), but with it the reliability suite lost a request while a
-    # worker was being replaced in 2 of 6 full test runs (README, Performance): the
-    # default waits until that is fixed. Each worker of an in-memory store also ends up
-    # with its own copy of the pages pyoxigraph writes to while reading (copy-on-write
-    # after the fork).
-    default=default_workers,
-    show_default="one per CPU, at least 2",
+    # Read-only: one per CPU and one more. A worker's Python waits for its one GIL at
+    # every hand-over between granian's threads, and meanwhile another worker can use
+    # the core: with 3 workers on 2 CPUs small queries went 1.23-1.35x as fast (ASK {},
+    # 0.80-0.86x the CPU each; a point lookup at 10^5 1.27x), scans as fast, and a
+    # fourth added nothing (benchmarks/ab.py). More is not better: each worker of an
+    # in-memory store ends up with its own copy of the pages pyoxigraph writes to while
+    # reading (copy-on-write after the fork). With writes on, one evaluator per CPU.
+    default=None,
+    show_default="one per CPU and one more; with writes on, one per CPU; at least 2",
     type=click.IntRange(1, 64),
     help="Processes that answer queries: web workers when read-only, evaluator "
     "processes behind one web process when writes are on.",
@@ -99,7 +101,7 @@ def serve(
     project: Project,
     host: str,
     port: int,
-    workers: int,
+    workers: int | None,
     threads: int,
     store: str,
     timeout: float,
@@ -111,13 +113,15 @@ def serve(
 ) -> None:
     """Serve the graph: SPARQL endpoint, pages and health check (granian or gunicorn)."""
     from d4sme_kg.logs import configure_serve_logging
-    from d4sme_kg.service import TOKEN_ENV, Settings
+    from d4sme_kg.service import TOKEN_ENV, Settings, read_token
     from d4sme_kg.serving import ServeOptions, give_threads_the_engine_stack, run
     from d4sme_kg.startup import open_service
     from d4sme_kg.web import create_app, import_routes
 
     give_threads_the_engine_stack()
     configure_serve_logging()
+    if workers is None:
+        workers = default_workers(writes=read_token() is not None)
     settings = Settings.from_environment(
         root=str(project.root),
         base_iri=project.base,
