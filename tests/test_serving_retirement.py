@@ -232,3 +232,19 @@ def test_a_granian_worker_asks_the_main_process_to_replace_it(
 
 
 _pipe = os.pipe
+
+
+def test_a_granian_worker_that_cannot_stop_accepting_still_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_socket_to_spare(listener: int) -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(retirement, "stop_accepting", no_socket_to_spare)
+    asked, asking = os.pipe()
+    try:
+        AskMainProcess(asking, listener=0).ask(grace=30)
+        assert int.from_bytes(os.read(asked, 4), "little") == os.getpid()
+    finally:
+        os.close(asked)
+        os.close(asking)

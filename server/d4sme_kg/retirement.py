@@ -13,6 +13,7 @@ the engine both read it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -77,7 +78,10 @@ class AskMainProcess:
 
     def ask(self, grace: float) -> None:
         if self.listener is not None:
-            stop_accepting(self.listener)
+            # With no socket to spare, it accepts until stopped, as before: asking matters
+            # more (its stuck query runs until the process ends).
+            with contextlib.suppress(OSError):
+                stop_accepting(self.listener)
         try:
             os.write(self.pipe, os.getpid().to_bytes(4, "little"))
         except OSError:  # the main process is gone: stop alone
