@@ -228,11 +228,7 @@ def in_parallel(
         with lock:
             retries[0] += own.retries
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    together([client] * clients)
     why = (
         f"{unanswered[0]} requests in a row got no answer within {timeout:g} s"
         if unanswered[0] >= 2 * clients
@@ -240,3 +236,12 @@ def in_parallel(
     )
     unsent = Answer(None, error=f"not sent: {why}")
     return [unsent if a is None else a for a in answers], retries[0]
+
+
+def together(work: list[Callable[[], None]]) -> None:
+    """Run each of ``work`` on a thread of its own, all at once, until every one ends."""
+    threads = [threading.Thread(target=part) for part in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -10,12 +10,13 @@ evaluator process. The runaways may get 503; every ordinary request must get its
 
 from __future__ import annotations
 
+import functools
 import statistics
 import threading
 import time
 from collections import Counter
 
-from .client import Answer, Client, once
+from .client import Answer, Client, once, together
 from .harness import Check, Options, Server, alive_and_healthy, failing
 from .writes import PREFIXES
 
@@ -86,12 +87,7 @@ def _one_server(server: Server, seconds: float) -> Check:
             number += 1
             time.sleep(max(0.0, started + RUNAWAY_EVERY - time.monotonic()))
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    threads.append(threading.Thread(target=runaway))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    together([functools.partial(client, n) for n in range(CLIENTS)] + [runaway])
     elapsed = time.monotonic() - began
     for answer in runaways:
         if answer.status is None or (answer.status >= 500 and answer.status != 503):

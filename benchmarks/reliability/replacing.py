@@ -14,11 +14,12 @@ one request in 40,000 (13 in 120 s of a longer run); every one must now get its 
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import Counter
 
-from .client import Answer, Client, once
+from .client import Answer, Client, once, together
 from .harness import Check, Options, Server, alive_and_healthy, failing
 from .load import RUNAWAY
 
@@ -67,16 +68,10 @@ def _one_server(server: Server, seconds: float) -> Check:
             number += 1
             time.sleep(PAUSE)
 
-    threads = [
-        threading.Thread(target=client, args=(n, fresh))
-        for n in range(CLIENTS)
-        for fresh in (True, False)
+    clients = [
+        functools.partial(client, n, fresh) for n in range(CLIENTS) for fresh in (True, False)
     ]
-    threads.append(threading.Thread(target=runaway))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    together([*clients, runaway])
     elapsed = time.monotonic() - began
     stopped = sum(1 for a in runaways if a.status == 503 and a.problem_type == "timeout")
     problems += [f"a runaway query: {a.describe()}" for a in runaways if a.status != 503]
