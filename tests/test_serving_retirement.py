@@ -128,6 +128,20 @@ def test_a_granian_worker_stops_accepting_before_it_asks() -> None:
             os.close(asking)
 
 
+def test_a_granian_worker_not_replaced_in_time_stops_itself() -> None:
+    # Asked through a pipe that nobody reads: the main process never acts.
+    with socket.create_server(("127.0.0.1", 0)) as shared:
+        asked, asking = os.pipe()
+        try:
+            leaving = AskMainProcess(asking, listener=shared.fileno(), unanswered=0.2)
+            started = time.monotonic()
+            assert stopped_by_sigterm(in_a_child(lambda: leaving.ask(grace=0.1)))
+            assert time.monotonic() - started < 10  # not the child's 30 s of waiting
+        finally:
+            os.close(asked)
+            os.close(asking)
+
+
 def test_a_process_asks_once(monkeypatch: pytest.MonkeyPatch) -> None:
     asks: list[float] = []
 

@@ -13,7 +13,6 @@ the engine both read it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -75,13 +74,25 @@ class AskMainProcess:
     pipe: int
     #: The descriptor of the listening socket the workers share (None: not stopped).
     listener: int | None = None
+    #: Seconds past ``grace`` after which a worker that stopped accepting and is still
+    #: running stops by itself: more than the main process takes to replace it (it
+    #: looks for the worker for up to 20 s, then allows ``grace`` to stop it). With
+    #: one worker, one never replaced would otherwise leave no one accepting; stopped,
+    #: it is respawned as a crashed worker.
+    unanswered: float = 30.0
 
     def ask(self, grace: float) -> None:
         if self.listener is not None:
             # With no socket to spare, it accepts until stopped, as before: asking matters
             # more (its stuck query runs until the process ends).
-            with contextlib.suppress(OSError):
+            try:
                 stop_accepting(self.listener)
+            except OSError:
+                pass
+            else:
+                timer = threading.Timer(grace + self.unanswered, StopThisProcess().ask, (grace,))
+                timer.daemon = True
+                timer.start()
         try:
             os.write(self.pipe, os.getpid().to_bytes(4, "little"))
         except OSError:  # the main process is gone: stop alone
