@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import IO
 
 _URL = re.compile(r"at (http://[^/\s]+)/")
 
@@ -62,14 +63,15 @@ def wait_until_ready(url: str, timeout: float = 60.0) -> None:
 
 
 def start_d4sme(
-    args: Sequence[str], env: dict[str, str], host: str = "127.0.0.1"
+    args: Sequence[str], env: dict[str, str], host: str = "127.0.0.1", stdout: IO[str] | None = None
 ) -> subprocess.Popen[str]:
     """Start ``d4sme-kg serve --host HOST --port 0 ARGS`` with ``env`` as its whole
-    environment. Its stderr is a text pipe, where it says the URL of the port it took."""
+    environment. Its stderr is a text pipe, where it says the URL of the port it took;
+    its stdout (where granian writes) goes to ``stdout``, by default nowhere."""
     return subprocess.Popen(
         [sys.executable, "-m", "d4sme_kg", "serve", "--host", host, "--port", "0", *args],
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL if stdout is None else stdout,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -94,10 +96,14 @@ def stop_group(process: subprocess.Popen[str], grace: float) -> None:
 
 @contextmanager
 def d4sme_server(
-    args: Sequence[str] = (), env: dict[str, str] | None = None, timeout: float = 90.0
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    timeout: float = 90.0,
+    stdout: IO[str] | None = None,
 ) -> Iterator[ServerURL]:
-    """Run ``d4sme-kg serve --port 0 ARGS``; yield its base URL (no trailing slash)."""
-    process = start_d4sme(args, {**os.environ, **(env or {})})
+    """Run ``d4sme-kg serve --port 0 ARGS``; yield its base URL (no trailing slash).
+    ``stdout``: where its stdout goes (start_d4sme)."""
+    process = start_d4sme(args, {**os.environ, **(env or {})}, stdout=stdout)
     lines: list[str] = []
     drainer: threading.Thread | None = None
     try:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from d4sme_kg.cli import cli
 from d4sme_kg.commands import default_workers
 
 from .conftest import REPO
-from .servers import ServerURL, d4sme_server, free_port, stop_group, wait_until_ready
+from .servers import ServerURL, d4sme_server
 
 LABELS = (
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?label WHERE { "
@@ -79,20 +77,11 @@ def test_serve_forks_one_worker_per_cpu_and_one_more_by_default() -> None:
 def test_granians_advice_against_the_extra_worker_is_not_passed_on(tmp_path: Path) -> None:
     # granian warns, on its stdout, when there are more workers than cores; one more was
     # measured to be faster here (README, Performance), so the advice would mislead.
-    port = free_port()
     workers = str((os.cpu_count() or 1) + 1)
     printed = tmp_path / "stdout"
-    with printed.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "d4sme_kg", "serve", "--port", str(port), "--no-validate"]
-            + ["--workers", workers],
-            stdout=sink,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            wait_until_ready(f"http://127.0.0.1:{port}/healthz")
-        finally:
-            stop_group(process, 20)
+    with (
+        printed.open("w") as sink,
+        d4sme_server(["--no-validate", "--workers", workers], stdout=sink),
+    ):
+        pass
     assert "workers appears to be higher" not in printed.read_text()

@@ -314,10 +314,9 @@ def _guard(action: Any, kind: str) -> Any:
         raise
     except SyntaxError as error:
         raise EngineError("syntax", str(error)) from None
-    except OSError as error:
-        raise _InputOutputError(kind if kind != "syntax" else "evaluation", str(error)) from None
-    except (ValueError, RuntimeError, TypeError) as error:
-        raise EngineError(kind if kind != "syntax" else "evaluation", str(error)) from None
+    except (OSError, ValueError, RuntimeError, TypeError) as error:
+        failed = _InputOutputError if isinstance(error, OSError) else EngineError
+        raise failed(kind if kind != "syntax" else "evaluation", str(error)) from None
 
 
 class _InputOutputError(EngineError):
