@@ -21,12 +21,13 @@ gunicorn, in tests through Flask's client) there is none, and they hand the work
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
+
+from d4sme_kg import process_id
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class Watchdog:
         self._lock = threading.Lock()
 
     def watch(self, entry: Watched) -> None:
-        if self._pid != os.getpid():
+        if self._pid != process_id.current():
             self._start()
         self._entries.add(entry)
 
@@ -105,11 +106,11 @@ class Watchdog:
     def _start(self) -> None:
         # Threads do not survive a fork: each process starts its own, once.
         with self._lock:
-            if self._pid == os.getpid():
+            if self._pid == process_id.current():
                 return
             self._entries = set()
             threading.Thread(target=self._run, name="watchdog", daemon=True).start()
-            self._pid = os.getpid()
+            self._pid = process_id.current()
 
     def _run(self) -> None:
         planned = time.monotonic() + self.tick

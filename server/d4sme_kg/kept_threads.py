@@ -11,10 +11,11 @@ Threads do not survive a fork, so each process starts with none of its own.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from collections.abc import Callable
+
+from d4sme_kg import process_id
 
 Work = tuple[Callable[[], None], Callable[[], None]]
 
@@ -35,8 +36,8 @@ class KeptThreads:
         woken by ``then`` finds a free thread, and the GIL, rather than this
         bookkeeping)."""
         with self._lock:
-            if self._pid != os.getpid():
-                self._jobs, self._idle, self._pid = queue.SimpleQueue(), 0, os.getpid()
+            if self._pid != process_id.current():
+                self._jobs, self._idle, self._pid = queue.SimpleQueue(), 0, process_id.current()
             jobs = self._jobs
             start = self._idle == 0
             if not start:

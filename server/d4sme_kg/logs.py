@@ -19,6 +19,8 @@ import threading
 import time
 from typing import TextIO
 
+from d4sme_kg import process_id
+
 FORMAT = "%(asctime)s %(name)s %(message)s"
 ACCESS_LOGGER = "d4sme_kg.access"
 
@@ -129,8 +131,8 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return f"{clock[1]},{int((now - second) * 1000):03d} {logger_name} {message}"
 
     def _gather(self, line: str) -> None:
-        if self._writer_pid != os.getpid():
-            self._writer_pid = os.getpid()
+        if self._writer_pid != process_id.current():
+            self._writer_pid = process_id.current()
             threading.Thread(target=self._write_batches, name="log-writer", daemon=True).start()
             # Written at exit: multiprocessing runs its finalizers at the exit of any
             # process, a child it ends with os._exit (granian's workers) included.

@@ -7,12 +7,14 @@ path takes may miss Flask's dispatch.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from flask import Flask, request
+from werkzeug.test import EnvironBuilder
 
 from d4sme_kg.web import create_app
 
@@ -167,3 +169,35 @@ def test_a_current_copy_gets_304_from_either_path(apps: Any) -> None:
     found = answer(fast, conditional)
     assert found[0] == 304
     assert found == answer(plain, conditional)
+
+
+def test_an_answered_request_leaves_nothing_for_the_garbage_collector(apps: Any) -> None:
+    """The fast path makes no reference cycle (werkzeug puts a request in its environ
+    unless told not to): under load each one kept the environ, and everything the server
+    put in it, alive until the next collection."""
+    fast, _plain, dispatched = apps
+    statuses: list[str] = []
+
+    def ask(number: int) -> None:
+        # Called as a WSGI server calls it: werkzeug's test client makes cycles of its own.
+        environ = EnvironBuilder(
+            "/sparql", method="POST", data=f"{ASK} #{number}", content_type=SPARQL
+        ).get_environ()
+        b"".join(fast.wsgi_app(environ, lambda status, headers, *_: statuses.append(status)))
+
+    ask(0)  # warm: caches filled once
+    gc.collect()
+    gc.disable()
+    try:
+        dispatched.clear()
+        for number in range(1, 21):
+            ask(number)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [type(found).__name__ for found in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert statuses == ["200 OK"] * 21 and dispatched == []
+    assert left == [], left

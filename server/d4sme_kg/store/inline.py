@@ -11,13 +11,13 @@ This only suits read-only stores: a retired process takes nothing with it but th
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from _thread import allocate_lock
 from collections.abc import Callable
 from typing import Any
 
+from d4sme_kg import process_id
 from d4sme_kg.in_place import WATCHDOG, StandIn, stand_in
 from d4sme_kg.kept_threads import KeptThreads
 from d4sme_kg.store.engine import evaluate
@@ -95,11 +95,11 @@ class InlineEngine:
         helper.answer(QueryTimeout(timeout), stuck=True)
 
     def _process_store(self) -> Any:
-        if self._pid != os.getpid():
+        if self._pid != process_id.current():
             with self._lock:
-                if self._pid != os.getpid():
+                if self._pid != process_id.current():
                     self._store = self._factory()
-                    self._pid = os.getpid()
+                    self._pid = process_id.current()
         return self._store
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from d4sme_kg import process_id
 from d4sme_kg.errors import KGError
 from d4sme_kg.store.engine import evaluate
 from d4sme_kg.store.engine_errors import EngineError
@@ -120,16 +121,16 @@ class EvaluatorPool:
         self._ready()
 
     def _ready(self) -> None:
-        if self._pid == os.getpid():
+        if self._pid == process_id.current():
             return
         with self._start_lock:
-            if self._pid != os.getpid():
+            if self._pid != process_id.current():
                 self._idle = queue.Queue()
                 self._all = []
                 self._lock = threading.Lock()
                 for _ in range(self.size):
                     self._add()
-                self._pid = os.getpid()
+                self._pid = process_id.current()
                 # A worker process that ends joins its child processes first, after
                 # SIGTERM; an evaluator forked while another thread held a lock may hang
                 # before it resets SIGTERM, and the worker would then never end. Killed
@@ -248,7 +249,7 @@ class EvaluatorPool:
         self._add(idle)
 
     def close(self) -> None:
-        if self._pid != os.getpid():
+        if self._pid != process_id.current():
             return  # started by another process (or never): not ours to stop
         with self._lock:
             evaluators = list(self._all)

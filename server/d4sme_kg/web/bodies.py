@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import socket
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import Any
 
 from werkzeug.wsgi import get_content_length
 
+from d4sme_kg import process_id
 from d4sme_kg.errors import BodyIncomplete, BodyTimeout, KGError, TooLarge, TooManyBodies
 from d4sme_kg.in_place import WATCHDOG, StandIn, stand_in
 from d4sme_kg.kept_threads import KeptThreads, daemon_thread
@@ -171,11 +171,11 @@ class BodyReader:
 
     def _in_this_process(self) -> None:
         # A semaphore held at a fork stays held in the child: each worker makes its own.
-        if self._pid != os.getpid():
+        if self._pid != process_id.current():
             with self._lock:
-                if self._pid != os.getpid():
+                if self._pid != process_id.current():
                     self._free = threading.BoundedSemaphore(self.slots)
-                    self._pid = os.getpid()
+                    self._pid = process_id.current()
 
 
 def _read_in_background(stream: Any, expected: int, progress: Progress) -> Future[bytes]:

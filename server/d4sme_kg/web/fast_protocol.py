@@ -58,7 +58,9 @@ class ProtocolFastPath:
         if tagged is not None and environ.get("HTTP_IF_NONE_MATCH"):
             # A conditional request: the app answers it, with 304 or the answer.
             return self.app_wsgi(environ, start_response)
-        req = Request(environ)
+        # Not put in the environ: that would make a cycle (request, environ, request),
+        # left for the garbage collector with the environ and all it holds.
+        req = Request(environ, populate_request=False)
         req.max_content_length = self.max_content_length
         try:
             answered = answer_query(req, self.service)

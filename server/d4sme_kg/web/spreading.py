@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from d4sme_kg import process_id
 from d4sme_kg.retirement import retiring
 
 #: A busy worker ends the connection of one in this many answers while others idle.
@@ -51,7 +52,7 @@ class WorkerLoads:
 
     def post(self, held: int) -> None:
         """Say that this worker now holds ``held`` requests (or that it is retiring)."""
-        if self._pid != os.getpid():
+        if self._pid != process_id.current():
             self._claim()
         if self._offset is not None:
             _SLOT.pack_into(self._table, self._offset, self._pid, _LEAVING if retiring() else held)
@@ -74,7 +75,7 @@ class WorkerLoads:
         # claim goes on without it (two workers in one slot only blur the counts).
         locked = self._claiming.acquire(timeout=0.5)
         try:
-            self._pid, self._offset = os.getpid(), None
+            self._pid, self._offset = process_id.current(), None
             for offset in range(0, len(self._table), _SLOT.size):
                 pid, _held = _SLOT.unpack_from(self._table, offset)
                 if pid == 0 or not _alive(pid):
