@@ -23,8 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Protocol
 
 from d4sme_kg import process_id
@@ -61,13 +60,23 @@ def stand_in() -> StandIn | None:
     return found
 
 
-@contextmanager
-def standing_in(helper: StandIn) -> Iterator[None]:
+def standing_in(helper: StandIn) -> _StandingIn:
     """Make ``helper`` this thread's stand-in while the block runs."""
-    _this_thread.stand_in = helper
-    try:
-        yield
-    finally:
+    return _StandingIn(helper)
+
+
+class _StandingIn:
+    # A class rather than @contextmanager: entered on every request, and a generator's
+    # context manager cost twice as much (0.75 against 0.3 µs).
+    __slots__ = ("helper",)
+
+    def __init__(self, helper: StandIn) -> None:
+        self.helper = helper
+
+    def __enter__(self) -> None:
+        _this_thread.stand_in = self.helper
+
+    def __exit__(self, *_exc: object) -> None:
         _this_thread.stand_in = None
 
 

