@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -141,10 +142,14 @@ def _body(req: Request) -> bytes:
     app has already refused a body past the limit, and given a chunked one its length
     (web.refuse_bodies_past_the_limit).
     """
+    environ = req.environ
+    if environ.get("wsgi.input_terminated") and isinstance(environ["wsgi.input"], io.BytesIO):
+        # Read whole already, by web.bodies: the buffer is the body.
+        return environ["wsgi.input"].read()
     length = req.content_length
     if length is None:
         return req.get_data()
-    body: bytes = req.environ["wsgi.input"].read(length)
+    body: bytes = environ["wsgi.input"].read(length)
     return body
 
 
