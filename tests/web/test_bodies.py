@@ -7,7 +7,10 @@ import threading
 import time
 from typing import Any
 
-from d4sme_kg.web.bodies import BodiesFirst, BodyReader
+import pytest
+from werkzeug.wsgi import get_content_length
+
+from d4sme_kg.web.bodies import BodiesFirst, BodyReader, _declared_length
 
 
 def a_get() -> dict[str, Any]:
@@ -72,3 +75,17 @@ def test_the_bound_holds_request_after_request() -> None:
         thread.join(30)
     assert not any(thread.is_alive() for thread in threads)
     assert most[0] == 2
+
+
+@pytest.mark.parametrize("encoding", ["", "chunked", "gzip, Chunked"])
+@pytest.mark.parametrize(
+    "declared", [None, "0", "12", "0012", "-3", "1e3", "", " 7", "7 ", "+5", "²", "9" * 25]
+)
+def test_a_declared_length_is_read_as_werkzeug_reads_it(
+    declared: str | None, encoding: str
+) -> None:
+    environ: dict[str, Any] = {"HTTP_TRANSFER_ENCODING": encoding} if encoding else {}
+    if declared is not None:
+        environ["CONTENT_LENGTH"] = declared
+    chunked = "chunked" in encoding.lower()
+    assert _declared_length(environ, chunked) == get_content_length(environ)

@@ -56,6 +56,8 @@ class QueryRequest:
     def query_prefixes(self) -> dict[str, str]:
         """The prefixes the query uses undeclared, of those the service has."""
         needed = self.analysis.undeclared_prefixes
+        if not needed:  # most queries: no need to go through the service's prefixes
+            return {}
         return {p: iri for p, iri in self.prefixes.items() if p in needed}
 
 

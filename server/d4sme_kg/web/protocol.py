@@ -116,8 +116,11 @@ def _read_request(req: Request) -> tuple[str | None, list[str], list[str], Mappi
             raise QueryError("the query is given twice (in the URL and in the body)")
     if len(queries) > 1:
         raise QueryError("the request has more than one 'query' parameter")
-    defaults = params.getlist("default-graph-uri") or args.getlist("default-graph-uri")
-    named = params.getlist("named-graph-uri") or args.getlist("named-graph-uri")
+    if params or args:
+        defaults = params.getlist("default-graph-uri") or args.getlist("default-graph-uri")
+        named = params.getlist("named-graph-uri") or args.getlist("named-graph-uri")
+    else:  # most POSTs: no parameters anywhere
+        defaults, named = [], []
     # format and timeout may be in the URL of a form POST too (form and URL together).
     others = req.values if form_post else params
     return (queries[0] if queries else None), defaults, named, others
