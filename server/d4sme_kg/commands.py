@@ -114,18 +114,11 @@ def serve(
     """Serve the graph: SPARQL endpoint, pages and health check (granian or gunicorn)."""
     from d4sme_kg.logs import configure_serve_logging
     from d4sme_kg.service import TOKEN_ENV, Settings, read_token
-    from d4sme_kg.serving import (
-        ServeOptions,
-        give_threads_the_engine_stack,
-        run,
-        skip_the_fast_bins,
-    )
+    from d4sme_kg.serving import ServeOptions, give_threads_the_engine_stack, run
     from d4sme_kg.startup import open_service
     from d4sme_kg.web import create_app, import_routes
 
     give_threads_the_engine_stack()
-    # Before the data is loaded: the allocator's settings hold for the workers' forks.
-    skip_the_fast_bins()
     configure_serve_logging()
     if workers is None:
         workers = default_workers(writes=read_token() is not None)

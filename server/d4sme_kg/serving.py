@@ -14,13 +14,11 @@ alternative.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import math
 import multiprocessing
 import os
-import platform
 import socket
 import threading
 import time
@@ -282,31 +280,6 @@ def answer_early_in_workers() -> None:
 
     answering_early.answers_early = True  # type: ignore[attr-defined]
     granian_workers._wsgi_call_wrap = answering_early  # type: ignore[attr-defined]
-
-
-#: glibc's mallopt parameter: the largest request its "fast bins" keep.
-_M_MXFAST = 1
-
-
-def skip_the_fast_bins() -> bool:
-    """Turn glibc's fast bins off in this process and its forks (True when done).
-
-    Before it frees a chunk of 64 KiB or more, or hands out a large one, glibc merges
-    every chunk waiting in its fast bins (malloc_consolidate). Between granian's
-    buffers, pyoxigraph's and ours that came on every small request: 2.6 % of the
-    workers' samples under wrk (perf), with more in the allocator around it. Without
-    fast bins small chunks still come from each thread's own cache (tcache). Measured
-    with benchmarks/ab.py against the same code without it: ``ASK {}`` 1.10x the
-    throughput and 0.90x the CPU per request (9 of 10 rounds), a point lookup at 10^5
-    1.05x, the scans as fast as before. Another C library is left as it is.
-    """
-    if platform.libc_ver()[0] != "glibc":
-        return False
-    try:
-        libc = ctypes.CDLL(None)  # the C library this process already uses
-        return bool(libc.mallopt(_M_MXFAST, 0))
-    except (OSError, AttributeError):
-        return False
 
 
 def give_threads_the_engine_stack() -> None:
