@@ -180,9 +180,15 @@ def test_an_answered_request_leaves_nothing_for_the_garbage_collector(apps: Any)
 
     def ask(number: int) -> None:
         # Called as a WSGI server calls it: werkzeug's test client makes cycles of its own.
-        environ = EnvironBuilder(
-            "/sparql", method="POST", data=f"{ASK} #{number}", content_type=SPARQL
-        ).get_environ()
+        # In turns: a query POSTed as it is, by GET, in a form (werkzeug's request is then
+        # made for the URL's parameters or the form).
+        text = f"{ASK} #{number}"
+        builder = [
+            EnvironBuilder("/sparql", method="POST", data=text, content_type=SPARQL),
+            EnvironBuilder("/sparql", method="GET", query_string={"query": text}),
+            EnvironBuilder("/sparql", method="POST", data={"query": text}),
+        ][number % 3]
+        environ = builder.get_environ()
         b"".join(fast.wsgi_app(environ, lambda status, headers, *_: statuses.append(status)))
 
     ask(0)  # warm: caches filled once

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.utils import get_content_type
 
@@ -48,7 +48,6 @@ class ProtocolFastPath:
     def __init__(self, app: Flask, service: KnowledgeGraphService) -> None:
         self.app_wsgi: WSGIApp = app.wsgi_app
         self.service = service
-        self.max_content_length = app.config.get("MAX_CONTENT_LENGTH")
         self.usable_host = _host_checker(app)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -58,12 +57,8 @@ class ProtocolFastPath:
         if tagged is not None and environ.get("HTTP_IF_NONE_MATCH"):
             # A conditional request: the app answers it, with 304 or the answer.
             return self.app_wsgi(environ, start_response)
-        # Not put in the environ: that would make a cycle (request, environ, request),
-        # left for the garbage collector with the environ and all it holds.
-        req = Request(environ, populate_request=False)
-        req.max_content_length = self.max_content_length
         try:
-            answered = answer_query(req, self.service)
+            answered = answer_query(environ, self.service)
         except Exception as error:  # answered by the app, in the one vocabulary
             environ[RAISED] = error
             answered = None

@@ -27,7 +27,14 @@ def choose(request: Request, offered: tuple[Format, ...], explicit: str | None =
     """
     # The header straight from the environ: werkzeug's header view costs a small request
     # more than the lookup in _choose's cache.
-    return _choose(request.environ.get("HTTP_ACCEPT", ""), offered, _key(explicit))
+    return choose_by_header(request.environ.get("HTTP_ACCEPT", ""), offered, explicit)
+
+
+def choose_by_header(
+    accept: str, offered: tuple[Format, ...], explicit: str | None = None
+) -> Format:
+    """:func:`choose` for a request known by its Accept header alone."""
+    return _choose(accept, offered, _key(explicit))
 
 
 def named(explicit: str | None, offered: tuple[Format, ...]) -> Format | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import Any
 
 from flask import Blueprint, Request, Response, redirect, request, url_for
 from werkzeug.datastructures import ImmutableMultiDict
@@ -17,7 +18,7 @@ from d4sme_kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
 from d4sme_kg.service import KnowledgeGraphService
 from d4sme_kg.sparql import analyse
 from d4sme_kg.web import current_service
-from d4sme_kg.web.negotiation import choose, html_wins
+from d4sme_kg.web.negotiation import choose_by_header, html_wins
 from d4sme_kg.web.service_description import service_description
 
 bp = Blueprint("sparql", __name__)
@@ -31,7 +32,7 @@ CONSTRUCT_FORMATS = GRAPH_FORMATS
 def sparql() -> BaseResponse:
     # The request object itself, not the proxy: this route reads it a dozen times.
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
-    answered = answer_query(req, current_service())
+    answered = answer_query(req.environ, current_service(), req)
     if answered is None:
         # The query page for a browser; the service description for any client that
         # ranks an RDF format above HTML (Comunica lists text/html at q=0.2) or names
@@ -51,10 +52,16 @@ def sparql() -> BaseResponse:
 ANSWER_HEADERS = {"Vary": "Accept"}
 
 
-def answer_query(req: Request, service: KnowledgeGraphService) -> tuple[bytes, Format] | None:
-    """The answer to the protocol request ``req`` and its format; None when it holds no
-    query. The route and the fast path (web.fast_protocol) both answer with this."""
-    text, default_graphs, named_graphs, params = _read_request(req)
+def answer_query(
+    environ: dict[str, Any], service: KnowledgeGraphService, req: Request | None = None
+) -> tuple[bytes, Format] | None:
+    """The answer to the protocol request of ``environ`` and its format; None when it
+    holds no query. The route and the fast path (web.fast_protocol) both answer with
+    this. ``req``: werkzeug's request for ``environ``, if there is one already (the
+    route's); otherwise one is made only for what needs it (URL parameters, a form),
+    since a query POSTed as it is (most clients' POST) needs none."""
+    request_of = _RequestOf(environ, req, service.settings.max_body_bytes)
+    text, default_graphs, named_graphs, params = _read_request(environ, request_of)
     if text is None:
         return None
     analysis = service.check_query(text, default_graphs, named_graphs)
@@ -63,11 +70,12 @@ def answer_query(req: Request, service: KnowledgeGraphService) -> tuple[bytes, F
     # (An empty MultiDict's get raises and catches a KeyError per name: asked only when
     # there are parameters, as most POSTs have none.)
     explicit = (params.get("format") or params.get("output")) if params else None
+    accept = environ.get("HTTP_ACCEPT", "")
     if analysis.form in ("CONSTRUCT", "DESCRIBE"):
-        fmt = choose(req, CONSTRUCT_FORMATS, explicit)
+        fmt = choose_by_header(accept, CONSTRUCT_FORMATS, explicit)
         graph_format, result_format = fmt.name, "json"
     else:
-        fmt = choose(req, RESULT_FORMATS, explicit)
+        fmt = choose_by_header(accept, RESULT_FORMATS, explicit)
         graph_format, result_format = "turtle", fmt.name
     answer = service.query(
         text,
@@ -76,28 +84,53 @@ def answer_query(req: Request, service: KnowledgeGraphService) -> tuple[bytes, F
         default_graphs=default_graphs,
         named_graphs=named_graphs,
         timeout=requested_timeout(params),
-        base_iri=endpoint_url(req),
+        base_iri=endpoint_url(environ),
         analysis=analysis,
     )
     return answer.body, fmt
 
 
-def _read_request(req: Request) -> tuple[str | None, list[str], list[str], Mapping[str, str]]:
+class _RequestOf:
+    """werkzeug's request for an environ: the one given, or one made when first asked.
+
+    Made, it is kept out of the environ: werkzeug would put it there, a reference cycle
+    (request, environ, request) left to the garbage collector with all the environ holds.
+    It gets the app's body limit, which a request outside the app's context would not
+    know (a form is parsed under it).
+    """
+
+    __slots__ = ("environ", "limit", "made")
+
+    def __init__(self, environ: dict[str, Any], req: Request | None, limit: int) -> None:
+        self.environ = environ
+        self.made = req
+        self.limit = limit
+
+    def __call__(self) -> Request:
+        if self.made is None:
+            self.made = Request(self.environ, populate_request=False)
+            self.made.max_content_length = self.limit
+        return self.made
+
+
+def _read_request(
+    environ: dict[str, Any], request_of: Callable[[], Request]
+) -> tuple[str | None, list[str], list[str], Mapping[str, str]]:
     """The query text, dataset and other parameters of a protocol request.
 
     They come from the URL, or from the body of a form POST (SPARQL 1.1 Protocol 2.1).
     """
     form_post = False
     # Most POSTs have no URL parameters: their (empty) parsing is skipped.
-    args = req.args if req.environ.get("QUERY_STRING") else _NO_PARAMETERS
-    if req.method == "GET":
+    args = request_of().args if environ.get("QUERY_STRING") else _NO_PARAMETERS
+    if environ.get("REQUEST_METHOD", "GET").upper() == "GET":
         queries = args.getlist("query")
         params = args
     else:
-        media, charset = _content_type(req.environ.get("CONTENT_TYPE", ""))
+        media, charset = _content_type(environ.get("CONTENT_TYPE", ""))
         if media == "application/x-www-form-urlencoded":
             form_post = True
-            params = req.form
+            params = request_of().form
             queries = params.getlist("query")
             if "update" in params:
                 raise QueryError("this is a SPARQL Update; send it to /update, not /sparql")
@@ -105,14 +138,14 @@ def _read_request(req: Request) -> tuple[str | None, list[str], list[str], Mappi
             if charset not in ("utf-8", "utf8"):
                 # SPARQL 1.1 Protocol 2.1.3: the query string is UTF-8 (and stays unparsed).
                 raise UnsupportedMediaType(f"the query must be sent as UTF-8, not {charset}")
-            queries = [_body(req).decode("utf-8", "replace")]
+            queries = [_body(environ, request_of).decode("utf-8", "replace")]
             params = args
         else:
             raise UnsupportedMediaType(
                 f"POST /sparql takes application/x-www-form-urlencoded or "
                 f"application/sparql-query, not {media or 'no content type'!r}"
             )
-        if args.getlist("query") and queries:
+        if args and args.getlist("query") and queries:
             raise QueryError("the query is given twice (in the URL and in the body)")
     if len(queries) > 1:
         raise QueryError("the request has more than one 'query' parameter")
@@ -122,7 +155,7 @@ def _read_request(req: Request) -> tuple[str | None, list[str], list[str], Mappi
     else:  # most POSTs: no parameters anywhere
         defaults, named = [], []
     # format and timeout may be in the URL of a form POST too (form and URL together).
-    others = req.values if form_post else params
+    others = request_of().values if form_post else params
     return (queries[0] if queries else None), defaults, named, others
 
 
@@ -138,27 +171,26 @@ def _content_type(header: str) -> tuple[str, str]:
     return media.lower(), parameters.get("charset", "utf-8").lower()
 
 
-def _body(req: Request) -> bytes:
+def _body(environ: dict[str, Any], request_of: Callable[[], Request]) -> bytes:
     """The request body, read at once.
 
     werkzeug's guarded stream costs as much as the rest of reading a small query. The
     app has already refused a body past the limit, and given a chunked one its length
     (web.refuse_bodies_past_the_limit).
     """
-    environ = req.environ
     if environ.get("wsgi.input_terminated") and isinstance(environ["wsgi.input"], io.BytesIO):
         # Read whole already, by web.bodies: the buffer is the body.
         return environ["wsgi.input"].read()
-    length = req.content_length
+    length = request_of().content_length
     if length is None:
-        return req.get_data()
+        return request_of().get_data()
     body: bytes = environ["wsgi.input"].read(length)
     return body
 
 
-def endpoint_url(req: Request | None = None) -> str:
-    """The URL of this request without its query string: the BASE of the query."""
-    environ = (req or request).environ
+def endpoint_url(environ: dict[str, Any]) -> str:
+    """The URL of the request of ``environ`` without its query string: the BASE of the
+    query."""
     return _endpoint_url(
         environ["wsgi.url_scheme"],
         environ.get("HTTP_HOST"),
