@@ -44,12 +44,22 @@ def free_port() -> int:
 
 
 def start(checkout: Path, options: list[str]) -> tuple[subprocess.Popen[bytes], int]:
-    """``d4sme-kg serve`` from ``checkout``'s own code; waits until /healthz answers."""
+    """``d4sme-kg serve`` from ``checkout``'s own code; returns once it answers."""
     port = free_port()
+    command = [sys.executable, "-m", "d4sme_kg", "serve", "--port", str(port), "--no-validate"]
+    env = {**os.environ, "PYTHONPATH": str(checkout / "server")}
+    return started(command + options, port, checkout, env), port
+
+
+def started(
+    command: list[str], port: int, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``command`` started in a session of its own; returns once it answers ``ASK {}``
+    on ``port``."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "d4sme_kg", "serve", "--port", str(port), "--no-validate"] + options,
-        cwd=checkout,
-        env={**os.environ, "PYTHONPATH": str(checkout / "server")},
+        command,
+        cwd=cwd,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -58,12 +68,14 @@ def start(checkout: Path, options: list[str]) -> tuple[subprocess.Popen[bytes], 
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz")
+            headers = {"Content-Type": "application/sparql-query"}
+            connection.request("POST", "/sparql", b"ASK {}", headers)
             if connection.getresponse().status == 200:
-                return process, port
+                return process
         except OSError:
             time.sleep(0.2)
-    raise SystemExit(f"the server in {checkout} did not start")
+    os.killpg(process.pid, signal.SIGTERM)
+    raise SystemExit(f"{' '.join(command[:4])} … in {cwd} did not start")
 
 
 def timed_round(  # type: ignore[no-untyped-def]
@@ -83,20 +95,31 @@ def timed_round(  # type: ignore[no-untyped-def]
     return measured["qps"], cpu_ms, measured["wrk_busy"]
 
 
+def rounds_parser(description: str, rounds: int, seconds: float) -> argparse.ArgumentParser:
+    """A parser with the options of every run in turns: rounds, seconds, connections."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--seconds", type=float, default=seconds, help="per round and server")
+    parser.add_argument("-c", "--connections", type=int, default=8)
+    return parser
+
+
+def with_wrk(args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` with what endpoint.load.wrk needs (one thread); stops if wrk is missing."""
+    args.wrk, args.wrk_threads, args.request_timeout = find_wrk(), 1, 30.0
+    if args.wrk is None:
+        raise SystemExit(WRK_MISSING)
+    return args
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = rounds_parser(__doc__.split("\n\n")[0], rounds=10, seconds=3.0)
     parser.add_argument("--a", type=Path, default=ROOT, help="checkout of version A")
     parser.add_argument("--b", type=Path, default=ROOT, help="checkout of version B")
     parser.add_argument("--options-a", default="", help="more `serve` options for A")
     parser.add_argument("--options-b", default="", help="more `serve` options for B")
     parser.add_argument("--query", default="ASK {}")
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=3.0, help="per round and server")
-    parser.add_argument("-c", "--connections", type=int, default=8)
-    args = parser.parse_args()
-    args.wrk, args.wrk_threads, args.request_timeout = find_wrk(), 1, 30.0
-    if args.wrk is None:
-        raise SystemExit(WRK_MISSING)
+    args = with_wrk(parser.parse_args())
     query_file = Path(tempfile.mkdtemp()) / "query.rq"
     query_file.write_text(args.query, encoding="utf-8")
     servers = {

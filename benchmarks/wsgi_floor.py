@@ -20,8 +20,6 @@ granian's share of a request.
 
 from __future__ import annotations
 
-import argparse
-import http.client
 import os
 import shutil
 import signal
@@ -30,12 +28,10 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ab import ROOT, start, timed_round  # noqa: E402
-from endpoint.load import WRK_MISSING, find_wrk  # noqa: E402
+from ab import ROOT, rounds_parser, start, started, timed_round, with_wrk  # noqa: E402
 from endpoint.procs import free_port  # noqa: E402
 
 FLOOR_APP = textwrap.dedent(
@@ -65,38 +61,9 @@ def beside_python(command: str) -> str:
     return shutil.which(command) or sys.exit(f"{command} not found (pip install {command})")
 
 
-def started(command: list[str], port: int, cwd: Path) -> subprocess.Popen[bytes]:
-    """``command`` started in a session of its own; returns once ASK {} is answered."""
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            headers = {"Content-Type": "application/sparql-query"}
-            connection.request("POST", "/sparql", b"ASK {}", headers)
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGTERM)
-    raise SystemExit(f"{command[0]} did not start")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--seconds", type=float, default=4.0, help="per round and server")
-    parser.add_argument("-c", "--connections", type=int, default=8)
-    args = parser.parse_args()
-    args.wrk, args.wrk_threads, args.request_timeout = find_wrk(), 1, 30.0
-    if args.wrk is None:
-        raise SystemExit(WRK_MISSING)
+    parser = rounds_parser(__doc__.split("\n\n")[0], rounds=6, seconds=4.0)
+    args = with_wrk(parser.parse_args())
     from d4sme_kg.commands import default_workers, serve
 
     # serve's own defaults, read-only.

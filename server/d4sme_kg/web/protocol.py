@@ -58,8 +58,8 @@ def answer_query(
     """The answer to the protocol request of ``environ`` and its format; None when it
     holds no query. The route and the fast path (web.fast_protocol) both answer with
     this. ``req``: werkzeug's request for ``environ``, if there is one already (the
-    route's); otherwise one is made only for what needs it (URL parameters, a form),
-    since a query POSTed as it is (most clients' POST) needs none."""
+    route's); otherwise one is made only for what needs it (URL parameters, a form):
+    a query POSTed as it is needs none."""
     request_of = _RequestOf(environ, req, service.settings.max_body_bytes)
     text, default_graphs, named_graphs, params = _read_request(environ, request_of)
     if text is None:
