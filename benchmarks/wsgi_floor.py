@@ -21,7 +21,6 @@ granian's share of a request.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ab import ROOT, rounds_parser, start, started, timed_round, with_wrk  # noqa: E402
+from endpoint.data import BIN  # noqa: E402
 from endpoint.procs import free_port  # noqa: E402
 
 FLOOR_APP = textwrap.dedent(
@@ -54,13 +54,6 @@ FLOOR_APP = textwrap.dedent(
 )
 
 
-def beside_python(command: str) -> str:
-    found = Path(sys.executable).with_name(command)
-    if found.exists():
-        return str(found)
-    return shutil.which(command) or sys.exit(f"{command} not found (pip install {command})")
-
-
 def main() -> None:
     parser = rounds_parser(__doc__.split("\n\n")[0], rounds=6, seconds=4.0)
     args = with_wrk(parser.parse_args())
@@ -79,7 +72,7 @@ def main() -> None:
         servers["floor"] = (
             started(
                 [
-                    beside_python("granian"),
+                    str(BIN / "granian"),
                     "--interface",
                     "wsgi",
                     "--workers",
@@ -100,7 +93,7 @@ def main() -> None:
             floor_port,
         )
         servers["ours"] = start(ROOT, [])
-        oxigraph = [beside_python("oxigraph"), "serve", "--bind", f"127.0.0.1:{oxigraph_port}"]
+        oxigraph = [str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{oxigraph_port}"]
         servers["oxigraph"] = (started(oxigraph, oxigraph_port, scratch), oxigraph_port)
         for name, (process, port) in servers.items():  # warm-up, not counted
             timed_round(port, process.pid, query_file, args, 1, f"warm-up-{name}")
