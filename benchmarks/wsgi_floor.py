@@ -1,21 +1,27 @@
 """How close our server comes to the cheapest Python endpoint granian can run, and how
 far that floor is from the Oxigraph server.
 
-Three servers answer ``ASK {}`` by POST, driven by wrk in turns (the endpoint
-benchmark's runner, as in ab.py):
+Three servers answer one query (``ASK {}`` unless ``--query``) by POST, driven by wrk
+in turns (the endpoint benchmark's runner, as in ab.py):
 
 - **floor**: a WSGI callable of a dozen lines under granian, with our workers and
-  threads: it reads the body, asks an empty in-process pyoxigraph store and writes the
-  JSON answer. No rules, no limits, no log: what any Python endpoint on granian pays;
+  threads: it reads the body, asks an in-process pyoxigraph store and writes the JSON
+  answer. No rules, no limits, no log: what any Python endpoint on granian pays;
 - **ours**: ``d4sme-kg serve --no-validate`` with its defaults;
-- **oxigraph**: ``oxigraph serve`` with an empty store.
+- **oxigraph**: ``oxigraph serve``.
 
-Reported per server: the median throughput and server CPU per request over the rounds,
-and the ratios. What lies between ours and the floor is our own work (the rules, the
-limits, the log, the headers); what lies between the floor and Oxigraph is Python's and
-granian's share of a request.
+The stores are empty, or all hold ``--data`` (N-Quads; the default graph is the union
+of the graphs in each): each floor worker loads it after its fork, ours loads it before
+(serve's way), Oxigraph is sent it. Every server's answer is first checked against the
+floor's. Reported per server: the median throughput and server CPU per request over the
+rounds, and the ratios. What lies between ours and the floor is our own work (the
+rules, the limits, the log, the headers); what lies between the floor and Oxigraph is
+Python's and granian's share of a request, and, on a heavy query, what answering from
+several worker processes costs against one process's threads.
 
     python benchmarks/wsgi_floor.py [--rounds 6] [--seconds 4]
+    python benchmarks/wsgi_floor.py --data benchmarks/results/synthetic-100000.nq \
+        --query "SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"
 """
 
 from __future__ import annotations
@@ -31,20 +37,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ab import ROOT, rounds_parser, start, started, timed_round, with_wrk  # noqa: E402
-from endpoint.data import BIN  # noqa: E402
-from endpoint.procs import free_port  # noqa: E402
+from endpoint.data import BIN, answer_size, canonical, same  # noqa: E402
+from endpoint.procs import call, free_port  # noqa: E402
+
+JSON_RESULTS = "application/sparql-results+json"
 
 FLOOR_APP = textwrap.dedent(
     """
+    import os
+
     import pyoxigraph as ox
 
     store = ox.Store()
+    if os.environ.get("FLOOR_DATA"):
+        store.bulk_load(path=os.environ["FLOOR_DATA"], format=ox.RdfFormat.N_QUADS)
     JSON = ox.QueryResultsFormat.JSON
 
     def app(environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         query = environ["wsgi.input"].read(length).decode("utf-8")
-        body = store.query(query).serialize(format=JSON)
+        result = store.query(query, use_default_graph_as_union=True)
+        body = result.serialize(format=JSON)
         start_response("200 OK", [
             ("Content-Type", "application/sparql-results+json"),
             ("Content-Length", str(len(body))),
@@ -54,9 +67,48 @@ FLOOR_APP = textwrap.dedent(
 )
 
 
+def checked(servers: dict[str, tuple[subprocess.Popen[bytes], int]], query: str) -> int:
+    """The rows of the floor's answer to ``query``; stops if another server's differs."""
+    answers = {}
+    for name, (_process, port) in servers.items():
+        status, headers, body = call(
+            port,
+            "POST",
+            "/query" if name == "oxigraph" else "/sparql",
+            query.encode("utf-8"),
+            {"Content-Type": "application/sparql-query", "Accept": JSON_RESULTS},
+            timeout=60,
+        )
+        if status != 200:
+            raise SystemExit(f"{name} answered {status}: {body[:300]!r}")
+        answers[name] = canonical("select", body, headers.get("content-type", JSON_RESULTS))
+    for name, answer in answers.items():
+        equal, why = same(answers["floor"], answer)
+        if not equal:
+            raise SystemExit(f"{name}'s answer differs from the floor's: {why}")
+    return answer_size(answers["floor"])
+
+
+def filled(port: int, data: Path) -> None:
+    """Oxigraph's store given ``data`` (N-Quads) through its Graph Store endpoint."""
+    status, _headers, body = call(
+        port,
+        "POST",
+        "/store",
+        data.read_bytes(),
+        {"Content-Type": "application/n-quads"},
+        timeout=600,
+    )
+    if status not in (200, 201, 204):
+        raise SystemExit(f"oxigraph refused the data ({status}): {body[:300]!r}")
+
+
 def main() -> None:
     parser = rounds_parser(__doc__.split("\n\n")[0], rounds=6, seconds=4.0)
+    parser.add_argument("--data", type=Path, help="an N-Quads file every store holds")
+    parser.add_argument("--query", default="ASK {}")
     args = with_wrk(parser.parse_args())
+    data = args.data.resolve() if args.data else None
     from d4sme_kg.commands import default_workers, serve
 
     # serve's own defaults, read-only.
@@ -64,8 +116,9 @@ def main() -> None:
     threads = next(option.default for option in serve.params if option.name == "threads")
     scratch = Path(tempfile.mkdtemp())
     (scratch / "floor_app.py").write_text(FLOOR_APP, encoding="utf-8")
-    query_file = scratch / "ask.rq"
-    query_file.write_text("ASK {}", encoding="utf-8")
+    query_file = scratch / "query.rq"
+    query_file.write_text(args.query, encoding="utf-8")
+    floor_env = {**os.environ, "FLOOR_DATA": str(data or "")}
     floor_port, oxigraph_port = free_port(), free_port()
     servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     try:
@@ -89,12 +142,18 @@ def main() -> None:
                 ],
                 floor_port,
                 scratch,
+                floor_env,
             ),
             floor_port,
         )
-        servers["ours"] = start(ROOT, [])
+        # In memory as the others (auto would put a big file on disk).
+        servers["ours"] = start(ROOT, ["--store", "memory", "--data", str(data)] if data else [])
         oxigraph = [str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{oxigraph_port}"]
+        oxigraph += ["--union-default-graph"]  # as the floor and ours
         servers["oxigraph"] = (started(oxigraph, oxigraph_port, scratch), oxigraph_port)
+        if data:
+            filled(oxigraph_port, data)
+        rows = checked(servers, args.query)
         for name, (process, port) in servers.items():  # warm-up, not counted
             timed_round(port, process.pid, query_file, args, 1, f"warm-up-{name}")
         rounds: dict[str, list[tuple[float, float, float]]] = {name: [] for name in servers}
@@ -111,7 +170,9 @@ def main() -> None:
     qps = {name: statistics.median(r[0] for r in found) for name, found in rounds.items()}
     cpu = {name: statistics.median(r[1] for r in found) for name, found in rounds.items()}
     busy = {name: max(r[2] for r in found) for name, found in rounds.items()}
-    print(f"ASK {{}} by POST, {workers} workers x {threads} threads, {args.rounds} rounds")
+    what = "ASK {}" if args.query == "ASK {}" else f"the query ({rows} rows)"
+    on = f"{data.name}" if data else "empty stores"
+    print(f"{what} by POST on {on}, {workers} workers x {threads} threads, {args.rounds} rounds")
     for name in servers:
         print(
             f"{name:9} {qps[name]:8.0f} requests/s  {cpu[name]:.3f} ms server CPU each  "
