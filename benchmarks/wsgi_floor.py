@@ -8,7 +8,10 @@ in turns (the endpoint benchmark's runner, as in ab.py):
   threads: it reads the body, asks an in-process pyoxigraph store and writes the JSON
   answer. No rules, no limits, no log: what any Python endpoint on granian pays;
 - **ours**: ``d4sme-kg serve --no-validate`` with its defaults;
-- **oxigraph**: ``oxigraph serve``.
+- **oxigraph**: ``oxigraph serve``;
+- **engine**: no server: pyoxigraph alone in this process, called by as many Python
+  threads as wrk has connections, on the same store. What a Python server could reach
+  at best, roughly.
 
 The stores are empty, or all hold ``--data`` (N-Quads; the default graph is the union
 of the graphs in each): each floor worker loads it after its fork, ours loads it before
@@ -17,7 +20,8 @@ floor's. Reported per server: the median throughput and server CPU per request o
 rounds, and the ratios. What lies between ours and the floor is our own work (the
 rules, the limits, the log, the headers); what lies between the floor and Oxigraph is
 Python's and granian's share of a request, and, on a heavy query, what answering from
-several worker processes costs against one process's threads.
+several worker processes costs against one process's threads. The engine line's CPU is
+this whole process's per query.
 
     python benchmarks/wsgi_floor.py [--rounds 6] [--seconds 4]
     python benchmarks/wsgi_floor.py --data benchmarks/results/synthetic-100000.nq \
@@ -33,7 +37,11 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 from pathlib import Path
+
+import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ab import ROOT, rounds_parser, start, started, timed_round, with_wrk  # noqa: E402
@@ -103,6 +111,46 @@ def filled(port: int, data: Path) -> None:
         raise SystemExit(f"oxigraph refused the data ({status}): {body[:300]!r}")
 
 
+def floor_server(
+    workers: int, threads: int, scratch: Path, data: Path | None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The floor app under granian with ``workers`` and ``threads``, each worker holding
+    ``data``; returns once it answers."""
+    (scratch / "floor_app.py").write_text(FLOOR_APP, encoding="utf-8")
+    port = free_port()
+    command = [str(BIN / "granian"), "--interface", "wsgi", "--workers", str(workers)]
+    command += ["--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning", "floor_app:app"]
+    env = {**os.environ, "FLOOR_DATA": str(data or "")}
+    return started(command, port, scratch, env), port
+
+
+def engine_round(
+    store: ox.Store, query: str, threads: int, seconds: float, tag: str
+) -> tuple[float, float, float]:
+    """pyoxigraph alone: ``threads`` threads ask ``query`` (made distinct) for ``seconds``;
+    (queries per second, this process's CPU ms per query, 0: no load generator)."""
+    counts = [0] * threads
+    stop = time.perf_counter() + seconds
+
+    def ask(number: int) -> None:
+        while time.perf_counter() < stop:
+            text = f"{query} #{tag}-{number}-{counts[number]}"
+            result = store.query(text, use_default_graph_as_union=True)
+            result.serialize(format=ox.QueryResultsFormat.JSON)
+            counts[number] += 1
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    askers = [threading.Thread(target=ask, args=(n,)) for n in range(threads)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    done = max(sum(counts), 1)
+    return done / wall, cpu / done * 1000, 0.0
+
+
 def main() -> None:
     parser = rounds_parser(__doc__.split("\n\n")[0], rounds=6, seconds=4.0)
     parser.add_argument("--data", type=Path, help="an N-Quads file every store holds")
@@ -115,37 +163,15 @@ def main() -> None:
     workers = default_workers(writes=False)
     threads = next(option.default for option in serve.params if option.name == "threads")
     scratch = Path(tempfile.mkdtemp())
-    (scratch / "floor_app.py").write_text(FLOOR_APP, encoding="utf-8")
     query_file = scratch / "query.rq"
     query_file.write_text(args.query, encoding="utf-8")
-    floor_env = {**os.environ, "FLOOR_DATA": str(data or "")}
-    floor_port, oxigraph_port = free_port(), free_port()
+    store = ox.Store()
+    if data:
+        store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+    oxigraph_port = free_port()
     servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     try:
-        servers["floor"] = (
-            started(
-                [
-                    str(BIN / "granian"),
-                    "--interface",
-                    "wsgi",
-                    "--workers",
-                    str(workers),
-                    "--blocking-threads",
-                    str(threads),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(floor_port),
-                    "--log-level",
-                    "warning",
-                    "floor_app:app",
-                ],
-                floor_port,
-                scratch,
-                floor_env,
-            ),
-            floor_port,
-        )
+        servers["floor"] = floor_server(workers, threads, scratch, data)
         # In memory as the others (auto would put a big file on disk).
         servers["ours"] = start(ROOT, ["--store", "memory", "--data", str(data)] if data else [])
         oxigraph = [str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{oxigraph_port}"]
@@ -156,14 +182,21 @@ def main() -> None:
         rows = checked(servers, args.query)
         for name, (process, port) in servers.items():  # warm-up, not counted
             timed_round(port, process.pid, query_file, args, 1, f"warm-up-{name}")
-        rounds: dict[str, list[tuple[float, float, float]]] = {name: [] for name in servers}
+        engine_round(store, args.query, args.connections, 1, "warm-up")
+        names = [*servers, "engine"]
+        rounds: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
         for number in range(args.rounds):
-            order = list(servers) if number % 2 == 0 else list(reversed(servers))
-            for name in order:
-                process, port = servers[name]
-                rounds[name].append(
-                    timed_round(port, process.pid, query_file, args, args.seconds, f"{number}")
-                )
+            for name in names if number % 2 == 0 else reversed(names):
+                if name == "engine":
+                    measured = engine_round(
+                        store, args.query, args.connections, args.seconds, f"{number}"
+                    )
+                else:
+                    process, port = servers[name]
+                    measured = timed_round(
+                        port, process.pid, query_file, args, args.seconds, f"{number}"
+                    )
+                rounds[name].append(measured)
     finally:
         for process, _port in servers.values():
             os.killpg(process.pid, signal.SIGTERM)
@@ -178,7 +211,12 @@ def main() -> None:
             f"{name:9} {qps[name]:8.0f} requests/s  {cpu[name]:.3f} ms server CPU each  "
             f"(wrk at most {busy[name]:.0%} busy)"
         )
-    for upper, lower in (("ours", "floor"), ("floor", "oxigraph"), ("ours", "oxigraph")):
+    print(
+        f"{'engine':9} {qps['engine']:8.0f} queries/s   {cpu['engine']:.3f} ms CPU each  "
+        f"(pyoxigraph alone, {args.connections} threads in this process, no HTTP)"
+    )
+    pairs = [("ours", "floor"), ("floor", "oxigraph"), ("ours", "oxigraph")]
+    for upper, lower in [*pairs, ("engine", "oxigraph")]:
         print(
             f"{upper}/{lower}: throughput {qps[upper] / qps[lower]:.3f}, "
             f"CPU per request {cpu[upper] / cpu[lower]:.2f}x"
