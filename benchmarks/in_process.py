@@ -37,7 +37,7 @@ def main() -> None:
 
     from d4sme_kg.in_place import ANSWER_EARLY
     from d4sme_kg.logs import configure_serve_logging
-    from d4sme_kg.service import Settings
+    from d4sme_kg.settings import Settings
     from d4sme_kg.startup import open_service
     from d4sme_kg.store.stacks import engine_thread
     from d4sme_kg.web import create_app

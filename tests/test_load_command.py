@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from d4sme_kg.service import Settings
+from d4sme_kg.settings import Settings
 from d4sme_kg.startup import IN_MEMORY_MAX_BYTES, open_service
 
 from .conftest import REPO

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from d4sme_kg.service import KnowledgeGraphService, Settings
+from d4sme_kg.service import KnowledgeGraphService
+from d4sme_kg.settings import Settings
 from d4sme_kg.startup import open_service
 
 KAKAO_EN = (

@@ -113,8 +113,8 @@ def serve(
 ) -> None:
     """Serve the graph: SPARQL endpoint, pages and health check (granian or gunicorn)."""
     from d4sme_kg.logs import configure_serve_logging
-    from d4sme_kg.service import TOKEN_ENV, Settings, read_token
     from d4sme_kg.serving import ServeOptions, give_threads_the_engine_stack, run
+    from d4sme_kg.settings import TOKEN_ENV, Settings, read_token
     from d4sme_kg.startup import open_service
     from d4sme_kg.web import create_app, import_routes
 
@@ -245,7 +245,7 @@ def query(
 
 
 def _local_answer(project: Project, request: QueryRequest):  # type: ignore[no-untyped-def]
-    from d4sme_kg.service import Settings
+    from d4sme_kg.settings import Settings
     from d4sme_kg.startup import open_service
 
     settings = Settings(

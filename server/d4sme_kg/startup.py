@@ -29,7 +29,8 @@ from d4sme_kg.errors import KGError
 from d4sme_kg.loading import add_oxigraph_triples, load_for_serving, load_project
 from d4sme_kg.namespaces import bind_prefixes
 from d4sme_kg.project import CONTENT_PARTS, Project
-from d4sme_kg.service import KnowledgeGraphService, Settings, to_rdflib
+from d4sme_kg.service import KnowledgeGraphService, to_rdflib
+from d4sme_kg.settings import Settings
 from d4sme_kg.store import StoreUnavailable
 from d4sme_kg.validation import ValidationReport, start_validation
 

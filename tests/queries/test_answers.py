@@ -10,7 +10,8 @@ import pytest
 
 from d4sme_kg.parameters import bind_values
 from d4sme_kg.queries import public_queries
-from d4sme_kg.service import KnowledgeGraphService, Settings
+from d4sme_kg.service import KnowledgeGraphService
+from d4sme_kg.settings import Settings
 from d4sme_kg.startup import open_service
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,8 +10,6 @@ import sys
 
 import pytest
 
-from d4sme_kg.service import Settings
-
 
 def test_importing_the_web_layer_loads_nothing_heavy() -> None:
     code = (
@@ -20,23 +18,6 @@ def test_importing_the_web_layer_loads_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
-
-
-def test_settings_come_from_the_mapping_with_defaults() -> None:
-    settings = Settings.from_mapping(
-        {"TIMEOUT": 2.5, "FEDERATE": ["http://x/sparql"], "UNRELATED": 1}
-    )
-    assert settings.timeout == 2.5
-    assert settings.federate == ["http://x/sparql"]
-    assert settings.store == "memory" and settings.validate is True
-
-
-def test_token_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    token = tmp_path / "token"
-    token.write_text("s3cret\n", encoding="utf-8")
-    monkeypatch.delenv("D4SME_KG_UPDATE_TOKEN", raising=False)
-    monkeypatch.setenv("D4SME_KG_UPDATE_TOKEN_FILE", str(token))
-    assert Settings.from_mapping({}).update_token == "s3cret"
 
 
 def test_flask_run_finds_the_factory() -> None:

@@ -10,7 +10,8 @@ from typing import Any
 from flask import Blueprint, Flask, current_app
 
 from d4sme_kg.logs import ACCESS_LOGGER, batched_handler, printable
-from d4sme_kg.service import KnowledgeGraphService, Settings
+from d4sme_kg.service import KnowledgeGraphService
+from d4sme_kg.settings import Settings
 from d4sme_kg.web.bodies import BodiesFirst, BodyReader
 from d4sme_kg.web.standing_in import ANSWERED, AnswerInPlace
 
