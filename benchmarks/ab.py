@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -95,6 +96,35 @@ def timed_round(  # type: ignore[no-untyped-def]
     return measured["qps"], cpu_ms, measured["wrk_busy"]
 
 
+Measured = tuple[float, float, float]  # requests a second, CPU ms each, wrk's busy share
+
+
+def in_turns(
+    measure: dict[str, Callable[[int], Measured]], rounds: int
+) -> dict[str, list[Measured]]:
+    """Each of ``measure``'s entries called once a round, in their order in even rounds
+    and the reverse in odd ones (so that none is always first); their figures by name."""
+    results: dict[str, list[Measured]] = {name: [] for name in measure}
+    names = list(measure)
+    for number in range(rounds):
+        for name in names if number % 2 == 0 else reversed(names):
+            results[name].append(measure[name](number))
+    return results
+
+
+def wrk_turn(
+    server: tuple[subprocess.Popen[bytes], int],
+    query_file: Path,
+    args: argparse.Namespace,
+    prefix: str = "",
+) -> Callable[[int], Measured]:
+    """A round of wrk on ``server`` (its process, its port), for :func:`in_turns`."""
+    process, port = server
+    return lambda number: timed_round(
+        port, process.pid, query_file, args, args.seconds, f"{prefix}{number}"
+    )
+
+
 def rounds_parser(description: str, rounds: int, seconds: float) -> argparse.ArgumentParser:
     """A parser with the options of every run in turns: rounds, seconds, connections."""
     parser = argparse.ArgumentParser(description=description)
@@ -129,14 +159,10 @@ def main() -> None:
     try:
         for name, (process, port) in servers.items():  # warm-up, not counted
             timed_round(port, process.pid, query_file, args, 1, f"warm-up-{name}")
-        results: dict[str, list[tuple[float, float, float]]] = {"A": [], "B": []}
-        for number in range(args.rounds):
-            for name in ("A", "B") if number % 2 == 0 else ("B", "A"):
-                process, port = servers[name]
-                measured = timed_round(
-                    port, process.pid, query_file, args, args.seconds, f"{name}{number}"
-                )
-                results[name].append(measured)
+        results = in_turns(
+            {name: wrk_turn(server, query_file, args, name) for name, server in servers.items()},
+            args.rounds,
+        )
     finally:
         for process, _port in servers.values():
             os.killpg(process.pid, signal.SIGTERM)

@@ -44,9 +44,19 @@ from pathlib import Path
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ab import ROOT, rounds_parser, start, started, timed_round, with_wrk  # noqa: E402
+from ab import (  # noqa: E402
+    ROOT,
+    in_turns,
+    rounds_parser,
+    start,
+    started,
+    timed_round,
+    with_wrk,
+    wrk_turn,
+)
 from endpoint.data import BIN, answer_size, canonical, same  # noqa: E402
 from endpoint.procs import call, free_port  # noqa: E402
+from endpoint.servers import ServerError, fill_oxigraph  # noqa: E402
 
 JSON_RESULTS = "application/sparql-results+json"
 
@@ -97,20 +107,6 @@ def checked(servers: dict[str, tuple[subprocess.Popen[bytes], int]], query: str)
     return answer_size(answers["floor"])
 
 
-def filled(port: int, data: Path) -> None:
-    """Oxigraph's store given ``data`` (N-Quads) through its Graph Store endpoint."""
-    status, _headers, body = call(
-        port,
-        "POST",
-        "/store",
-        data.read_bytes(),
-        {"Content-Type": "application/n-quads"},
-        timeout=600,
-    )
-    if status not in (200, 201, 204):
-        raise SystemExit(f"oxigraph refused the data ({status}): {body[:300]!r}")
-
-
 def floor_server(
     workers: int, threads: int, scratch: Path, data: Path | None
 ) -> tuple[subprocess.Popen[bytes], int]:
@@ -137,7 +133,7 @@ def engine_round(
         while time.perf_counter() < stop:
             text = f"{query} #{tag}-{number}-{counts[number]}"
             result = store.query(text, use_default_graph_as_union=True)
-            result.serialize(format=ox.QueryResultsFormat.JSON)
+            result.serialize(format=ox.QueryResultsFormat.JSON)  # type: ignore[arg-type]
             counts[number] += 1
 
     wall, cpu = time.perf_counter(), time.process_time()
@@ -168,6 +164,8 @@ def main() -> None:
     store = ox.Store()
     if data:
         store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+    if isinstance(store.query(args.query, use_default_graph_as_union=True), ox.QueryTriples):
+        raise SystemExit("--query must be an ASK or a SELECT: the floor writes results only")
     oxigraph_port = free_port()
     servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     try:
@@ -178,25 +176,19 @@ def main() -> None:
         oxigraph += ["--union-default-graph"]  # as the floor and ours
         servers["oxigraph"] = (started(oxigraph, oxigraph_port, scratch), oxigraph_port)
         if data:
-            filled(oxigraph_port, data)
+            try:
+                fill_oxigraph(oxigraph_port, data, timeout=600)
+            except ServerError as error:
+                raise SystemExit(str(error)) from None
         rows = checked(servers, args.query)
         for name, (process, port) in servers.items():  # warm-up, not counted
             timed_round(port, process.pid, query_file, args, 1, f"warm-up-{name}")
         engine_round(store, args.query, args.connections, 1, "warm-up")
-        names = [*servers, "engine"]
-        rounds: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
-        for number in range(args.rounds):
-            for name in names if number % 2 == 0 else reversed(names):
-                if name == "engine":
-                    measured = engine_round(
-                        store, args.query, args.connections, args.seconds, f"{number}"
-                    )
-                else:
-                    process, port = servers[name]
-                    measured = timed_round(
-                        port, process.pid, query_file, args, args.seconds, f"{number}"
-                    )
-                rounds[name].append(measured)
+        measure = {name: wrk_turn(server, query_file, args) for name, server in servers.items()}
+        measure["engine"] = lambda number: engine_round(
+            store, args.query, args.connections, args.seconds, f"{number}"
+        )
+        rounds = in_turns(measure, args.rounds)
     finally:
         for process, _port in servers.values():
             os.killpg(process.pid, signal.SIGTERM)

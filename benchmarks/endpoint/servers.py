@@ -192,16 +192,7 @@ class Oxigraph(Server):
             self.note = "in memory, empty"
             return
         before = time.perf_counter()
-        status, _headers, body = call(
-            self.port,
-            "POST",
-            "/store",
-            self.data.path.read_bytes(),
-            {"Content-Type": "application/n-quads"},
-            timeout=self.args.start_timeout,
-        )
-        if status not in (200, 201, 204):
-            raise ServerError(f"oxigraph /store answered {status}: {body[:200]!r}")
+        fill_oxigraph(self.port, self.data.path, self.args.start_timeout)
         self.load_seconds = time.perf_counter() - before
         self.ready_seconds = time.perf_counter() - started
         self.note = "in memory; load = POST /store of the N-Quads"
@@ -257,6 +248,20 @@ class Oxigraph(Server):
             "on disk, read-only; load = `oxigraph load` of the N-Quads into a fresh "
             "directory (before the server starts); ready = load + start"
         )
+
+
+def fill_oxigraph(port: int, nquads: Path, timeout: float) -> None:
+    """An Oxigraph server's store given the N-Quads file ``nquads`` (POST /store)."""
+    status, _headers, body = call(
+        port,
+        "POST",
+        "/store",
+        nquads.read_bytes(),
+        {"Content-Type": "application/n-quads"},
+        timeout=timeout,
+    )
+    if status not in (200, 201, 204):
+        raise ServerError(f"oxigraph /store answered {status}: {body[:200]!r}")
 
 
 def rdflib_endpoint_command(args: argparse.Namespace) -> str | None:
